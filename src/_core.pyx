@@ -1,0 +1,229 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Compiled core of xavier: the Xoshiro256 bit generator and stream fills.
+
+Private module: use the functions of the ``xavier`` package.  The stream is
+specified in README.md ("Stream specification"); the C code is in src/.
+"""
+import numpy as np
+cimport numpy as cnp
+from cpython.pycapsule cimport PyCapsule_New
+from libc.stdint cimport uint32_t, uint64_t, int64_t
+from numpy.random cimport bitgen_t
+from numpy.random.bit_generator cimport BitGenerator
+
+cnp.import_array()
+
+cdef extern from "xoshiro.h":
+    uint64_t xv_xoshiro_next(uint64_t *s) nogil
+    void xv_xoshiro_jump(uint64_t *s) nogil
+
+cdef extern from "stream.h":
+    int XV_STREAM_VERSION
+    int XV_LANES
+    uint64_t XV_BLOCK
+    int xv_fill(const uint64_t *key, int kind, double a, double b, uint64_t start,
+                uint64_t n, void *dst, int threads, int isa) nogil
+    void xv_raw_block(const uint64_t *key, uint64_t block, uint64_t n, uint64_t *dst) nogil
+    void xv_lane_state(const uint64_t *key, uint64_t block, int lane, uint64_t *s) nogil
+    int xv_isa_count()
+    const char *xv_isa_name(int isa)
+    int xv_isa_supported(int isa)
+    int xv_isa_best()
+    int xv_openmp()
+    int xv_max_threads()
+
+STREAM_VERSION = XV_STREAM_VERSION
+LANES = XV_LANES
+BLOCK = XV_BLOCK
+UNIFORM_F32, UNIFORM_F64, NORMAL_F32, NORMAL_F64 = 0, 1, 2, 3
+
+
+def simd_paths():
+    """Names of the SIMD paths compiled in and supported by this CPU."""
+    return [xv_isa_name(i).decode() for i in range(xv_isa_count()) if xv_isa_supported(i)]
+
+
+def simd_path():
+    """Name of the SIMD path used by default on this CPU."""
+    return xv_isa_name(xv_isa_best()).decode()
+
+
+def openmp_enabled():
+    """True if the extension was built with OpenMP."""
+    return bool(xv_openmp())
+
+
+def max_threads():
+    """Threads a fill uses by default: omp_get_max_threads() (1 without OpenMP)."""
+    return xv_max_threads()
+
+
+cdef int _isa_index(object isa) except -2:
+    if isa is None:
+        return -1
+    for i in range(xv_isa_count()):
+        if xv_isa_name(i).decode() == isa:
+            if not xv_isa_supported(i):
+                raise ValueError(f"SIMD path {isa!r} is not supported by this CPU")
+            return i
+    raise ValueError(f"unknown SIMD path {isa!r}")
+
+
+def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, double a, double b,
+         uint64_t start=0, int threads=1, isa=None):
+    """Write elements [start, start + out.size) of a stream into ``out``.
+
+    ``out`` must be a writable, aligned, C-contiguous float32 (kinds 0, 2)
+    or float64 (kinds 1, 3) array; ``key`` is 4 uint64 words.  The caller
+    validates everything else; the GIL is released during the fill.
+    """
+    cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] k = np.ascontiguousarray(key, dtype=np.uint64)
+    if k.shape[0] != 4:
+        raise ValueError("key must hold 4 uint64 words")
+    if kind not in (0, 1, 2, 3):
+        raise ValueError("unknown kind")
+    expected = np.float32 if kind in (0, 2) else np.float64
+    if out.dtype != expected:
+        raise TypeError(f"out must be {np.dtype(expected).name} for kind {kind}")
+    if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned):
+        raise ValueError("out must be writable, aligned and C-contiguous")
+    if threads < 1:
+        raise ValueError("threads must be >= 1")
+    cdef int isa_i = _isa_index(isa)
+    cdef uint64_t n = <uint64_t>out.size
+    cdef void *dst = cnp.PyArray_DATA(out)
+    cdef const uint64_t *kp = &k[0]
+    cdef int rc
+    with nogil:
+        rc = xv_fill(kp, kind, a, b, start, n, dst, threads, isa_i)
+    if rc != 0:
+        raise RuntimeError("xv_fill failed")
+    return out
+
+
+def raw_block(key, uint64_t block, Py_ssize_t n):
+    """Raw outputs 0..n-1 of block ``block`` in stream order (scalar reference)."""
+    cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] k = np.ascontiguousarray(key, dtype=np.uint64)
+    cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] res = np.empty(n, dtype=np.uint64)
+    if n:
+        xv_raw_block(&k[0], block, <uint64_t>n, &res[0])
+    return res
+
+
+def lane_state(key, uint64_t block, int lane):
+    """The four state words of lane ``lane`` (0..7) of block ``block``."""
+    if not 0 <= lane < XV_LANES:
+        raise ValueError("lane out of range")
+    cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] k = np.ascontiguousarray(key, dtype=np.uint64)
+    cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] s = np.empty(4, dtype=np.uint64)
+    xv_lane_state(&k[0], block, lane, &s[0])
+    return s
+
+
+# ---- Xoshiro256: a numpy.random.BitGenerator --------------------------------
+
+cdef uint64_t _x_next64(void *st) noexcept nogil:
+    return xv_xoshiro_next(<uint64_t *>st)
+
+
+cdef uint32_t _x_next32(void *st) noexcept nogil:
+    return <uint32_t>(xv_xoshiro_next(<uint64_t *>st) >> 32)
+
+
+cdef double _x_next_double(void *st) noexcept nogil:
+    return <double>(xv_xoshiro_next(<uint64_t *>st) >> 11) * (1.0 / 9007199254740992.0)
+
+
+cdef class Xoshiro256(BitGenerator):
+    """Xoshiro256(seed=None)
+
+    xoshiro256++ (Blackman & Vigna) as a ``numpy.random.BitGenerator``.
+
+    Parameters
+    ----------
+    seed : None, int, array_like[ints] or SeedSequence, optional
+        Hashed by ``numpy.random.SeedSequence`` into the four 64-bit state
+        words, as NumPy's own bit generators do.
+
+    Notes
+    -----
+    One 64-bit output per call: ``random_raw`` returns the raw outputs,
+    32-bit draws take the upper half of an output, doubles its upper 53 bits
+    times 2**-53.  ``jumped`` advances a copy by 2**128 steps with the
+    published jump polynomial, for 2**128 non-overlapping streams.
+
+    This is the serial generator; xavier's parallel samplers use their own
+    block/lane streams of the same algorithm (README, "Stream specification").
+
+    Examples
+    --------
+    >>> import numpy as np, xavier
+    >>> g = np.random.Generator(xavier.Xoshiro256(7))
+    >>> g.standard_normal(3).shape
+    (3,)
+    >>> bg = xavier.Xoshiro256()
+    >>> bg.state = {"bit_generator": "Xoshiro256", "state": {"s": [1, 2, 3, 4]}}
+    >>> bg.random_raw(3)
+    array([        41943041,         58720359, 3588806011781223], dtype=uint64)
+    """
+    cdef uint64_t s[4]
+
+    def __init__(self, seed=None):
+        BitGenerator.__init__(self, seed)
+        self._bitgen.state = <void *>&self.s[0]
+        self._bitgen.next_uint64 = &_x_next64
+        self._bitgen.next_uint32 = &_x_next32
+        self._bitgen.next_double = &_x_next_double
+        self._bitgen.next_raw = &_x_next64
+        words = self._seed_seq.generate_state(4, np.uint64)
+        if not words.any():   # the all-zero state is invalid; SeedSequence never gives it
+            words[0] = 1
+        self._set_words(words)
+
+    cdef _set_words(self, words):
+        for i in range(4):
+            self.s[i] = <uint64_t>int(words[i])
+
+    @property
+    def state(self):
+        """The state as a dict: ``{"bit_generator": "Xoshiro256", "state": {"s": uint64[4]}}``."""
+        return {"bit_generator": type(self).__name__,
+                "state": {"s": np.array([self.s[0], self.s[1], self.s[2], self.s[3]],
+                                        dtype=np.uint64)}}
+
+    @state.setter
+    def state(self, value):
+        if not isinstance(value, dict):
+            raise TypeError("state must be a dict")
+        if value.get("bit_generator") != type(self).__name__:
+            raise ValueError(f"state must be for a {type(self).__name__} bit generator")
+        try:
+            raw = value["state"]["s"]
+        except (KeyError, TypeError):
+            raise ValueError('state must hold the four words at state["state"]["s"]') from None
+        if isinstance(raw, np.ndarray) and raw.dtype.kind not in "ui":
+            raise TypeError("state words must be integers")
+        words = [int(w) for w in np.asarray(raw, dtype=object).ravel()]
+        if len(words) != 4 or any(not 0 <= w < 2**64 for w in words):
+            raise ValueError("state must be four integers in [0, 2**64)")
+        if not any(words):
+            raise ValueError("the all-zero state is invalid for xoshiro256++")
+        with self.lock:
+            self._set_words(words)
+
+    def jumped(self, jumps=1):
+        """jumped(jumps=1)
+
+        A new Xoshiro256 whose state is this one advanced by ``jumps * 2**128``
+        steps; this generator is unchanged.
+        """
+        jumps = int(jumps)
+        if jumps < 0:
+            raise ValueError("jumps must be non-negative")
+        bg = type(self)(self._seed_seq)
+        cdef Xoshiro256 other = bg
+        with self.lock:
+            other.s[:] = self.s
+        for _ in range(jumps):
+            xv_xoshiro_jump(other.s)
+        return bg

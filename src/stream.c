@@ -1,0 +1,274 @@
+/*
+ * Stream version 1 driver: lane seeding, block/sub-range logic, OpenMP
+ * parallel loop and run-time SIMD dispatch.  The group kernels live in
+ * stream_kernels.h, the RNG in xoshiro.h, the math in vmath.h.
+ */
+#include "stream.h"
+
+/* The stream is defined by exact IEEE operations: never fuse a*b+c (setup.py
+ * also passes -ffp-contract=off, which GCC needs; clang honours this pragma). */
+#pragma STDC FP_CONTRACT OFF
+
+#include <math.h>
+#include <string.h>
+
+#include "vmath.h"
+#include "xoshiro.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "stream_kernels.h reads 64-bit outputs as little-endian 32-bit words"
+#endif
+
+/* lane vectors: each SIMD path holds the 8 lanes in 64 bytes of its native width */
+typedef uint64_t xv_v2 __attribute__((vector_size(16)));
+typedef uint64_t xv_v4 __attribute__((vector_size(32)));
+typedef uint64_t xv_v8 __attribute__((vector_size(64)));
+
+/* Loops over the values of a group: vectorize them regardless of the cost
+ * model (needs -fopenmp or -fopenmp-simd, which setup.py passes). */
+#define XV_SIMD _Pragma("omp simd")
+
+typedef struct {
+    uint64_t s[4][XV_LANES];   /* s[word][lane] */
+} xv_lanes;
+
+typedef struct {
+    float lo_f, span_f, cap_f;     /* uniform: low, high-low, largest value < high */
+    double lo_d, span_d, cap_d;    /* normal: lo = mean, span = std */
+} xv_params;
+
+typedef void (*xv_group_fn)(xv_lanes *st, size_t ngroups, void *out, const xv_params *p);
+
+typedef struct {
+    void (*skip)(xv_lanes *st, size_t nsteps);
+    xv_group_fn group[4];
+} xv_kernels;
+
+/* elements per group and xoshiro steps per group, by kind */
+static const unsigned GROUP_LEN[4] = {16, 8, 32, 16};
+static const unsigned GROUP_STEPS[4] = {1, 1, 2, 2};
+static const unsigned ELEM_SIZE[4] = {4, 8, 4, 8};
+
+/* One xoshiro256++ step of the lanes held in (a, b, c, d): xv_xoshiro_next,
+ * lane-parallel, for each lane-vector type. */
+#define XV_DEFINE_STEP(T)                                                    \
+    XV_INLINE T xv_step_##T(T *a, T *b, T *c, T *d)                          \
+    {                                                                        \
+        const T sum = *a + *d;                                               \
+        const T result = ((sum << 23) | (sum >> 41)) + *a;                   \
+        const T t = *b << 17;                                                \
+        *c ^= *a;                                                            \
+        *d ^= *b;                                                            \
+        *b ^= *c;                                                            \
+        *a ^= *d;                                                            \
+        *c ^= t;                                                             \
+        *d = (*d << 45) | (*d >> 19);                                        \
+        return result;                                                       \
+    }
+XV_DEFINE_STEP(xv_v2)
+XV_DEFINE_STEP(xv_v4)
+XV_DEFINE_STEP(xv_v8)
+
+/* ---- the SIMD paths ---------------------------------------------------- */
+
+#define XV_SUFFIX _baseline
+#define XV_TARGET
+#define XV_VEC xv_v2
+#include "stream_kernels.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define XV_X86 1
+#define XV_SUFFIX _avx2
+#define XV_TARGET __attribute__((target("avx2")))
+#define XV_VEC xv_v4
+#include "stream_kernels.h"
+#define XV_SUFFIX _avx512
+#define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
+#define XV_VEC xv_v8
+#include "stream_kernels.h"
+static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline, &xv_kernels_avx2,
+                                              &xv_kernels_avx512};
+static const char *const ISA_NAMES[] = {"baseline", "avx2", "avx512"};
+#else
+static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline};
+static const char *const ISA_NAMES[] = {"baseline"};
+#endif
+
+#define N_ISA ((int)(sizeof(ISA_TABLE) / sizeof(ISA_TABLE[0])))
+
+int xv_isa_count(void) { return N_ISA; }
+
+const char *xv_isa_name(int isa) { return (isa >= 0 && isa < N_ISA) ? ISA_NAMES[isa] : NULL; }
+
+int xv_isa_supported(int isa)
+{
+    if (isa == 0)
+        return 1;
+#ifdef XV_X86
+    __builtin_cpu_init();
+    if (isa == 1)
+        return __builtin_cpu_supports("avx2");
+    if (isa == 2)
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+#endif
+    return 0;
+}
+
+int xv_isa_best(void)
+{
+    static int best = -1;
+    if (best < 0) {
+        int b = 0;
+        for (int i = N_ISA - 1; i > 0; i--)
+            if (xv_isa_supported(i)) {
+                b = i;
+                break;
+            }
+        best = b;   /* a benign race: every thread computes the same value */
+    }
+    return best;
+}
+
+int xv_openmp(void)
+{
+#ifdef _OPENMP
+    return 1;
+#else
+    return 0;
+#endif
+}
+
+int xv_max_threads(void)
+{
+#ifdef _OPENMP
+    return omp_get_max_threads();
+#else
+    return 1;
+#endif
+}
+
+/* ---- seeding and the reference raw stream ------------------------------ */
+
+void xv_lane_state(const uint64_t key[4], uint64_t block, int lane, uint64_t s[4])
+{
+    uint64_t x = key[0] ^ xv_mix64(key[1] + block * XV_LANES + (uint64_t)lane);
+    for (int i = 0; i < 4; i++)
+        s[i] = xv_splitmix64_next(&x) ^ key[2 + (i & 1)];
+}
+
+static void seed_block(const uint64_t key[4], uint64_t block, xv_lanes *st)
+{
+    for (int j = 0; j < XV_LANES; j++) {
+        uint64_t s[4];
+        xv_lane_state(key, block, j, s);
+        for (int i = 0; i < 4; i++)
+            st->s[i][j] = s[i];
+    }
+}
+
+void xv_raw_block(const uint64_t key[4], uint64_t block, uint64_t n, uint64_t *dst)
+{
+    uint64_t s[XV_LANES][4];
+    for (int j = 0; j < XV_LANES; j++)
+        xv_lane_state(key, block, j, s[j]);
+    for (uint64_t i = 0; i < n; i++)
+        dst[i] = xv_xoshiro_next(s[i % XV_LANES]);
+}
+
+/* ---- the driver -------------------------------------------------------- */
+
+static void make_params(int kind, double a, double b, xv_params *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (kind == XV_UNIFORM_F32) {
+        const float lo = (float)a, hi = (float)b;
+        p->lo_f = lo;
+        p->span_f = hi - lo;
+        /* the largest float32 below hi (lo itself when the interval is empty) */
+        p->cap_f = hi > lo ? nextafterf(hi, -INFINITY) : lo;
+    } else if (kind == XV_UNIFORM_F64) {
+        p->lo_d = a;
+        p->span_d = b - a;
+        p->cap_d = b > a ? nextafter(b, -INFINITY) : a;
+    } else {
+        p->lo_f = (float)a;
+        p->span_f = (float)b;
+        p->lo_d = a;
+        p->span_d = b;
+    }
+}
+
+/* Elements [e0, e1) of block `block` (offsets inside the block) into dst. */
+static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, const xv_params *p,
+                      uint64_t block, uint64_t e0, uint64_t e1, char *dst)
+{
+    const uint64_t G = GROUP_LEN[kind];
+    const size_t esz = ELEM_SIZE[kind];
+    const xv_group_fn gen = K->group[kind];
+    double tmp[32];   /* one group: at most 32 float32 or 16 float64 = 128 bytes */
+    xv_lanes st;
+    seed_block(key, block, &st);
+    uint64_t g = e0 / G;
+    if (g)
+        K->skip(&st, (size_t)(g * GROUP_STEPS[kind]));
+    uint64_t e = e0;
+    if (e % G) {   /* leading partial group */
+        const uint64_t end = (g + 1) * G < e1 ? (g + 1) * G : e1;
+        gen(&st, 1, tmp, p);
+        memcpy(dst, (char *)tmp + (e - g * G) * esz, (end - e) * esz);
+        dst += (end - e) * esz;
+        e = end;
+        g++;
+    }
+    const uint64_t full = (e1 - e) / G;
+    if (full) {
+        gen(&st, (size_t)full, dst, p);
+        dst += full * G * esz;
+        e += full * G;
+    }
+    if (e < e1) {   /* trailing partial group */
+        gen(&st, 1, tmp, p);
+        memcpy(dst, tmp, (e1 - e) * esz);
+    }
+}
+
+int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start, uint64_t n,
+            void *dst, int threads, int isa)
+{
+    if (kind < 0 || kind > 3)
+        return -1;
+    if (isa < 0)
+        isa = xv_isa_best();
+    else if (isa >= N_ISA || !xv_isa_supported(isa))
+        return -1;
+    if (n == 0)
+        return 0;
+    const xv_kernels *K = ISA_TABLE[isa];
+    xv_params p;
+    make_params(kind, a, b, &p);
+    const size_t esz = ELEM_SIZE[kind];
+    const uint64_t end = start + n;
+    const uint64_t b0 = start / XV_BLOCK, b1 = (end - 1) / XV_BLOCK;
+    const int64_t nblocks = (int64_t)(b1 - b0 + 1);
+    if (threads < 1)
+        threads = 1;
+    if ((int64_t)threads > nblocks)
+        threads = (int)nblocks;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+    for (int64_t i = 0; i < nblocks; i++) {
+        const uint64_t blk = b0 + (uint64_t)i;
+        const uint64_t lo = blk * XV_BLOCK > start ? blk * XV_BLOCK : start;
+        const uint64_t hi = (blk + 1) * XV_BLOCK < end ? (blk + 1) * XV_BLOCK : end;
+        run_block(K, key, kind, &p, blk, lo - blk * XV_BLOCK, hi - blk * XV_BLOCK,
+                  (char *)dst + (lo - start) * esz);
+    }
+    return 0;
+}

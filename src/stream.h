@@ -1,0 +1,39 @@
+/*
+ * Stream version 1: the public C interface of xavier's sampler core.
+ * The stream is specified in README.md ("Stream specification").
+ */
+#ifndef XAVIER_STREAM_H
+#define XAVIER_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define XV_STREAM_VERSION 1
+#define XV_LANES 8                      /* interleaved xoshiro256++ lanes per block */
+#define XV_BLOCK ((uint64_t)1 << 16)    /* elements per block */
+
+enum xv_kind { XV_UNIFORM_F32 = 0, XV_UNIFORM_F64 = 1, XV_NORMAL_F32 = 2, XV_NORMAL_F64 = 3 };
+
+/* Elements [start, start + n) of the stream of (key, kind, a, b) into dst.
+ * Uniform: a = low, b = high; normal: a = mean, b = std.  threads >= 1;
+ * isa = -1 picks the best SIMD path of this CPU, else an index of
+ * xv_isa_name (tests use it to compare paths).  Returns 0, or -1 for an
+ * unavailable isa or an unknown kind. */
+int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start, uint64_t n,
+            void *dst, int threads, int isa);
+
+/* Raw 64-bit outputs 0..n-1 of block `block` in stream order (lane i % 8,
+ * step i / 8), by the scalar reference code. */
+void xv_raw_block(const uint64_t key[4], uint64_t block, uint64_t n, uint64_t *dst);
+
+/* The state of lane `lane` of block `block`. */
+void xv_lane_state(const uint64_t key[4], uint64_t block, int lane, uint64_t s[4]);
+
+int xv_isa_count(void);                 /* number of compiled SIMD paths */
+const char *xv_isa_name(int isa);       /* "baseline", "avx2", "avx512" */
+int xv_isa_supported(int isa);          /* 1 if this CPU can run it */
+int xv_isa_best(void);                  /* the path isa = -1 uses */
+int xv_openmp(void);                    /* 1 if built with OpenMP */
+int xv_max_threads(void);               /* omp_get_max_threads(), or 1 */
+
+#endif
