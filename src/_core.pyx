@@ -25,6 +25,8 @@ cdef extern from "stream.h":
                 uint64_t n, void *dst, int threads, int isa) nogil
     void xv_raw_block(const uint64_t *key, uint64_t block, uint64_t n, uint64_t *dst) nogil
     void xv_lane_state(const uint64_t *key, uint64_t block, int lane, uint64_t *s) nogil
+    void xv_math_f32(int which, const float *x, float *y0, float *y1, size_t n) nogil
+    void xv_math_f64(int which, const double *x, double *y0, double *y1, size_t n) nogil
     int xv_isa_count()
     const char *xv_isa_name(int isa)
     int xv_isa_supported(int isa)
@@ -118,6 +120,26 @@ def lane_state(key, uint64_t block, int lane):
     cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] s = np.empty(4, dtype=np.uint64)
     xv_lane_state(&k[0], block, lane, &s[0])
     return s
+
+
+def _math(str name, x):
+    """Test hook: the core's ``"log"`` (ln x, 0 < x <= 1) or ``"sincos"``
+    (sin and cos of pi/2 * x, |x| <= 1/2) on a float32 or float64 array."""
+    cdef int which = {"log": 0, "sincos": 1}[name]
+    arr = np.ascontiguousarray(x)
+    if arr.dtype not in (np.float32, np.float64):
+        raise TypeError("x must be float32 or float64")
+    cdef cnp.ndarray a = arr.ravel()
+    cdef cnp.ndarray y0 = np.empty_like(a)
+    cdef cnp.ndarray y1 = np.empty_like(a)
+    cdef size_t n = a.shape[0]
+    if arr.dtype == np.float32:
+        xv_math_f32(which, <float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(y0),
+                    <float *>cnp.PyArray_DATA(y1), n)
+    else:
+        xv_math_f64(which, <double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(y0),
+                    <double *>cnp.PyArray_DATA(y1), n)
+    return y0 if which == 0 else (y0, y1)
 
 
 # ---- Xoshiro256: a numpy.random.BitGenerator --------------------------------

@@ -272,3 +272,25 @@ int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start,
     }
     return 0;
 }
+
+/* ---- test hooks: the Box-Muller math on given inputs --------------------- */
+
+void xv_math_f32(int which, const float *x, float *y0, float *y1, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (which == 0)
+            y0[i] = xv_log_f(x[i]);
+        else
+            xv_sincos_qpi_f(x[i], &y0[i], &y1[i]);
+    }
+}
+
+void xv_math_f64(int which, const double *x, double *y0, double *y1, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (which == 0)
+            y0[i] = xv_log_d(x[i]);
+        else
+            xv_sincos_qpi_d(x[i], &y0[i], &y1[i]);
+    }
+}

@@ -1,0 +1,104 @@
+"""Pure-Python/NumPy reference of the RNG and of stream version 1, written
+from the published algorithms and README's stream specification, independent
+of the C code it checks."""
+import numpy as np
+
+M64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
+LANES = 8
+BLOCK = 1 << 16
+
+
+def rotl(x, k):
+    return ((x << k) | (x >> (64 - k))) & M64
+
+
+def xoshiro256pp(s, n):
+    """n outputs of xoshiro256++ from state s (a list of 4 ints, updated in place)."""
+    out = []
+    for _ in range(n):
+        out.append((rotl((s[0] + s[3]) & M64, 23) + s[0]) & M64)
+        t = (s[1] << 17) & M64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = rotl(s[3], 45)
+    return out
+
+
+def mix64(z):
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & M64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & M64
+    return z ^ (z >> 31)
+
+
+def splitmix64(x, n):
+    out = []
+    for _ in range(n):
+        x = (x + GAMMA) & M64
+        out.append(mix64(x))
+    return out
+
+
+def lane_state(key, block, lane):
+    key = [int(k) for k in key]
+    x = key[0] ^ mix64((key[1] + block * LANES + lane) & M64)
+    words = splitmix64(x, 4)
+    return [w ^ key[2 + (i & 1)] for i, w in enumerate(words)]
+
+
+def raw_block(key, block, n):
+    """Raw outputs 0..n-1 of a block: output i from lane i % 8, step i // 8."""
+    states = [lane_state(key, block, j) for j in range(LANES)]
+    steps = -(-n // LANES)
+    per_lane = [xoshiro256pp(states[j], steps) for j in range(LANES)]
+    return np.array([per_lane[i % LANES][i // LANES] for i in range(n)], dtype=np.uint64)
+
+
+# ---- values of one block from its raw outputs (README, "Stream specification")
+
+def uniform_f32(raw, low, high):
+    w = raw.astype("<u8").view("<u4")            # word 2j: low half of output j
+    u = (w >> 8).astype(np.float32) * np.float32(2.0**-24)
+    lo, hi = np.float32(low), np.float32(high)
+    v = lo + (hi - lo) * u
+    cap = np.nextafter(hi, np.float32(-np.inf)) if hi > lo else lo
+    return np.minimum(v, cap)
+
+
+def uniform_f64(raw, low, high):
+    u = (raw >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    v = low + (high - low) * u
+    cap = np.nextafter(high, -np.inf) if high > low else low
+    return np.minimum(v, cap)
+
+
+def normal_f32_uniforms(raw):
+    """(u1, u2) of each float32 normal pair, in the order the pairs' cosine
+    values appear; each group of 32 values takes 16 outputs (2 steps)."""
+    w = raw.astype("<u8").view("<u4").reshape(-1, 2, 16)   # group, step, word
+    wr, wa = w[:, 0, :].ravel(), w[:, 1, :].ravel()
+    u1 = (wr >> 8).astype(np.float32) * np.float32(2.0**-24) + \
+        ((wr & 0xFF) + 1).astype(np.float32) * np.float32(2.0**-32)
+    u2 = (wa >> 8).astype(np.float64) * 2.0**-24
+    return u1, u2
+
+
+def normal_f64_uniforms(raw):
+    x = raw.reshape(-1, 2, 8)
+    xr, xa = x[:, 0, :].ravel(), x[:, 1, :].ravel()
+    u1 = ((xr >> np.uint64(11)) + np.uint64(1)).astype(np.float64) * 2.0**-53
+    u2 = (xa >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return u1, u2
+
+
+def box_muller(u1, u2, half):
+    """Float64 reference values ordered as the stream: per group of 2*half,
+    `half` cosines then `half` sines."""
+    r = np.sqrt(-2.0 * np.log(u1.astype(np.float64)))
+    theta = 2.0 * np.pi * u2
+    c = (r * np.cos(theta)).reshape(-1, half)
+    s = (r * np.sin(theta)).reshape(-1, half)
+    return np.concatenate([c, s], axis=1).ravel()

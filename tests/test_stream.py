@@ -1,0 +1,251 @@
+"""Stream version 1: the README's specification, its invariances (threads,
+SIMD paths, sub-ranges) and pinned first values."""
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+import reference as ref
+import xavier
+from xavier import _core
+from xavier._api import seed_key
+
+KINDS = {
+    _core.UNIFORM_F32: (np.float32, -0.75, 1.5),
+    _core.UNIFORM_F64: (np.float64, -0.75, 1.5),
+    _core.NORMAL_F32: (np.float32, 0.25, 2.0),
+    _core.NORMAL_F64: (np.float64, 0.25, 2.0),
+}
+BLOCK = _core.BLOCK
+
+
+def fill(kind, n, start=0, key=None, threads=1, isa=None):
+    dtype, a, b = KINDS[kind]
+    out = np.empty(n, dtype=dtype)
+    key = seed_key(2024) if key is None else key
+    return _core.fill(out, key, kind, a, b, start, threads, isa)
+
+
+def test_constants():
+    assert _core.STREAM_VERSION == 1
+    assert _core.LANES == ref.LANES and _core.BLOCK == ref.BLOCK
+
+
+# ---- the specification, checked against the pure-Python reference -------------
+
+@pytest.mark.parametrize("block", [0, 1, 12345, 2**40 + 3])
+def test_raw_stream_matches_reference(block):
+    key = seed_key(31337)
+    np.testing.assert_array_equal(_core.raw_block(key, block, 200), ref.raw_block(key, block, 200))
+    for lane in range(8):
+        assert _core.lane_state(key, block, lane).tolist() == ref.lane_state(key, block, lane)
+
+
+def test_seed_key_is_seed_sequence():
+    assert seed_key(5).tolist() == np.random.SeedSequence(5).generate_state(4, np.uint64).tolist()
+
+
+@pytest.mark.parametrize("block", [0, 3])
+def test_uniform_values_follow_spec_exactly(block):
+    key = seed_key(77)
+    raw = _core.raw_block(key, block, BLOCK // 2)     # a float32 value per 32-bit word
+    start = block * BLOCK
+    got32 = fill(_core.UNIFORM_F32, BLOCK, start=start, key=key)
+    np.testing.assert_array_equal(got32, ref.uniform_f32(raw, -0.75, 1.5))
+    got64 = fill(_core.UNIFORM_F64, BLOCK // 2, start=start, key=key)
+    np.testing.assert_array_equal(got64, ref.uniform_f64(raw, -0.75, 1.5))
+
+
+def test_normal_f32_matches_float64_box_muller():
+    key = seed_key(5)
+    n = 4 * BLOCK
+    unit = _core.fill(np.empty(n, np.float32), key, _core.NORMAL_F32, 0.0, 1.0, 0, 2)
+    scaled = fill(_core.NORMAL_F32, n, key=key)     # mean 0.25, std 2
+    for blk in range(4):
+        raw = _core.raw_block(key, blk, BLOCK // 2)
+        u1, u2 = ref.normal_f32_uniforms(raw)
+        assert u1.min() > 0 and u1.max() <= 1
+        z = ref.box_muller(u1, u2, 16)
+        r = np.concatenate([np.sqrt(-2.0 * np.log(u1.astype(np.float64))).reshape(-1, 16)] * 2,
+                           axis=1).ravel()
+        got = unit[blk * BLOCK:(blk + 1) * BLOCK].astype(np.float64)
+        # relative error <= 1e-6, except in tiny neighbourhoods of zeros of
+        # sin/cos where it is measured against the radius
+        err = np.abs(got - z)
+        assert (err <= 1e-6 * np.abs(z) + 1e-12 * r).all()
+        away = np.abs(z) > 1e-4 * r
+        assert (err[away] / np.abs(z[away])).max() < 1e-6
+        # mean + std * z, one float32 rounding each
+        part = scaled[blk * BLOCK:(blk + 1) * BLOCK]
+        expected = np.float32(0.25) + np.float32(2.0) * unit[blk * BLOCK:(blk + 1) * BLOCK]
+        np.testing.assert_array_equal(part, expected)
+
+
+def test_normal_f64_matches_float64_box_muller():
+    key = seed_key(6)
+    got = fill(_core.NORMAL_F64, 2 * BLOCK, key=key)
+    for blk in range(2):
+        raw = _core.raw_block(key, blk, BLOCK)
+        u1, u2 = ref.normal_f64_uniforms(raw)
+        z = ref.box_muller(u1, u2, 8)
+        part = (got[blk * BLOCK:(blk + 1) * BLOCK] - 0.25) / 2.0
+        np.testing.assert_allclose(part, z, rtol=1e-12, atol=1e-14)
+
+
+# ---- the math kernels against numpy ------------------------------------------
+
+def test_sincos_f32_exhaustive_over_all_angles():
+    k = np.arange(2**24, dtype=np.int64)
+    q = (k + 2**21) >> 22
+    f = (k - (q << 22)).astype(np.float32) * np.float32(2.0**-22)
+    s, c = _core._math("sincos", f)
+    x = np.pi / 2 * f.astype(np.float64)
+    nz = x != 0
+    assert (s[~nz] == 0).all() and (c[~nz] == 1).all()
+    assert (np.abs(s[nz] - np.sin(x[nz])) / np.abs(np.sin(x[nz]))).max() < 3e-7
+    assert (np.abs(c - np.cos(x)) / np.cos(x)).max() < 3e-7
+
+
+def test_log_f32_accuracy():
+    u = np.concatenate([
+        np.arange(1, 2**20, dtype=np.float32) * np.float32(2.0**-32),
+        np.linspace(2.0**-32, 1, 4 * 10**6, dtype=np.float32),
+        np.float32(1) - np.arange(1, 2**16, dtype=np.float32) * np.float32(2.0**-24),
+    ])
+    got = _core._math("log", u).astype(np.float64)
+    want = np.log(u.astype(np.float64))
+    nz = u != 1
+    assert (got[~nz] == 0).all()
+    assert (np.abs(got[nz] - want[nz]) / np.abs(want[nz])).max() < 3e-7
+    assert _core._math("log", np.float32([1.0]))[0] == 0.0
+
+
+def test_math_f64_accuracy():
+    u = np.concatenate([np.arange(1, 2**18) * 2.0**-53, np.linspace(2.0**-53, 1, 10**6),
+                        1 - np.arange(1, 2**16) * 2.0**-53])
+    got = _core._math("log", u)
+    nz = u != 1
+    assert (np.abs(got[nz] - np.log(u[nz])) / np.abs(np.log(u[nz]))).max() < 1e-15
+    f = np.linspace(-0.5, 0.5, 10**6 + 1)
+    s, c = _core._math("sincos", f)
+    x = np.pi / 2 * f
+    nz = x != 0
+    assert (np.abs(s[nz] - np.sin(x[nz])) / np.abs(np.sin(x[nz]))).max() < 1e-15
+    assert (np.abs(c - np.cos(x)) / np.cos(x)).max() < 1e-15
+
+
+# ---- invariances ---------------------------------------------------------------
+
+N_ODD = 3 * BLOCK + 12345
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_thread_count_invariance(kind):
+    base = fill(kind, N_ODD, threads=1)
+    for threads in (2, 3, 4, 64):
+        np.testing.assert_array_equal(fill(kind, N_ODD, threads=threads), base)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_simd_paths_agree(kind):
+    paths = _core.simd_paths()
+    assert "baseline" in paths and _core.simd_path() in paths
+    base = fill(kind, N_ODD, start=1001, isa="baseline")
+    for path in paths:
+        np.testing.assert_array_equal(fill(kind, N_ODD, start=1001, isa=path), base, err_msg=path)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_sub_ranges_equal_slices_of_the_whole(kind):
+    whole = fill(kind, 2 * BLOCK + 100)
+    rng = np.random.default_rng(0)
+    cases = [(0, 1), (1, 1), (15, 2), (31, 3), (BLOCK - 5, 10), (BLOCK, 33), (17, 2 * BLOCK + 83),
+             (2 * BLOCK + 99, 1), (BLOCK - 1, 1), (BLOCK + 1, BLOCK - 2)]
+    cases += [(int(s), int(rng.integers(1, 2 * BLOCK + 100 - s)))
+              for s in rng.integers(0, 2 * BLOCK + 99, size=20)]
+    for start, n in cases:
+        np.testing.assert_array_equal(fill(kind, n, start=start), whole[start:start + n],
+                                      err_msg=f"start={start} n={n}")
+
+
+def test_sub_range_far_into_the_stream():
+    start = 10**12 + 7
+    far = fill(_core.UNIFORM_F32, 1000, start=start)
+    pieces = np.concatenate([fill(_core.UNIFORM_F32, 400, start=start),
+                             fill(_core.UNIFORM_F32, 600, start=start + 400)])
+    np.testing.assert_array_equal(far, pieces)
+    blk, off = divmod(start, BLOCK)
+    raw = _core.raw_block(seed_key(2024), blk, (off + 1000) // 2 + 1)
+    np.testing.assert_array_equal(far, ref.uniform_f32(raw, -0.75, 1.5)[off:off + 1000])
+
+
+def test_values_depend_on_index_not_on_request_size():
+    big = xavier.uniform(BLOCK * 2 + 7, seed=11)
+    small = xavier.uniform(1000, seed=11)
+    np.testing.assert_array_equal(big[:1000], small)
+
+
+def test_shape_does_not_change_the_flat_stream():
+    a = xavier.normal((6, 10), seed=3)
+    b = xavier.normal((60,), seed=3)
+    np.testing.assert_array_equal(a.ravel(), b)
+
+
+# ---- pinned values: an accidental change of stream version 1 fails here ---------
+
+PINNED = [
+    (lambda: xavier.glorot_uniform((4, 5), seed=0),
+     ["-0x1.7144960000000p-1", "0x1.6185f00000000p-1", "-0x1.d27d180000000p-3",
+      "0x1.77775c0000000p-1", "-0x1.32da000000000p-6", "0x1.a01ea00000000p-3"]),
+    (lambda: xavier.glorot_normal((3, 3, 8, 16), seed=1),
+     ["0x1.ac356a0000000p-4", "0x1.27f12a0000000p-5", "-0x1.f4e35e0000000p-4",
+      "-0x1.0b06180000000p-6", "-0x1.9ca4b20000000p-5", "-0x1.6449ec0000000p-6"]),
+    (lambda: xavier.uniform(6, -2.0, 3.0, dtype=np.float64, seed=2**70),
+     ["0x1.05461f2661db4p+1", "0x1.57a71f94badfcp+1", "0x1.a6a8712ef258cp+0",
+      "0x1.184375b33e116p+1", "0x1.08a20ecf9cb48p-1", "-0x1.6044c068b9d0dp+0"]),
+    (lambda: xavier.normal(6, 1.0, 0.5, dtype=np.float64, seed=7),
+     ["0x1.dc33acd059567p+0", "0x1.6bee314256258p-4", "0x1.6f656ce41021ep+0",
+      "0x1.67f30a46cc983p-1", "0x1.ecd17c84323d6p-1", "0x1.af25b283bb6fcp-3"]),
+]
+
+
+@pytest.mark.parametrize("call, expected", PINNED)
+def test_pinned_first_values(call, expected):
+    got = call().ravel()[:6]
+    assert [float(x).hex() for x in got] == expected
+
+
+# ---- the build: vectorized kernels ----------------------------------------------
+
+def _disassemble(symbol):
+    objdump = shutil.which("objdump")
+    if objdump is None:
+        pytest.skip("objdump not available")
+    so = _core.__file__
+    syms = subprocess.run([objdump, "-t", so], capture_output=True, text=True).stdout
+    if symbol not in syms:
+        pytest.skip(f"{symbol} not in the symbol table (stripped build)")
+    out = subprocess.run([objdump, "-d", "--no-show-raw-insn", f"--disassemble={symbol}", so],
+                         capture_output=True, text=True).stdout
+    return out
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86-64 SIMD paths")
+@pytest.mark.parametrize("kernel", ["xv_uniform_f32", "xv_uniform_f64", "xv_normal_f32",
+                                    "xv_normal_f64"])
+@pytest.mark.parametrize("path, reg, ops", [
+    ("avx2", "%ymm", ("vcvtdq2ps", "vmulps", "vmulpd", "vpsllq")),
+    ("avx512", "%zmm", ("vcvtdq2ps", "vmulps", "vmulpd", "vprolq", "vpsllq")),
+])
+def test_hot_loops_are_vectorized(kernel, path, reg, ops):
+    asm = _disassemble(f"{kernel}_{path}")
+    lines = [ln for ln in asm.splitlines() if "\t" in ln]
+    wide = [ln for ln in lines if reg in ln]
+    # the loop body works on full-width registers: many packed instructions
+    assert len(wide) >= 20, f"{kernel}_{path}: only {len(wide)} {reg} instructions"
+    assert any(op in ln for ln in wide for op in ops)
+    if "normal" in kernel:
+        assert any(("vsqrtps" in ln or "vsqrtpd" in ln) and reg in ln for ln in lines)
+        assert any(("vdivps" in ln or "vdivpd" in ln) and reg in ln for ln in lines)
