@@ -43,10 +43,18 @@ typedef struct {
 
 typedef void (*xv_group_fn)(xv_lanes *st, size_t ngroups, void *out, const xv_params *p);
 
+typedef void (*xv_copy_fn)(char *dst, const char *src, size_t bytes);
+
 typedef struct {
     void (*skip)(xv_lanes *st, size_t nsteps);
     xv_group_fn group[4];
+    xv_copy_fn stream_copy;   /* copy with non-temporal stores, or NULL */
 } xv_kernels;
+
+/* Uniform fills of at least XV_STREAM_MIN bytes use non-temporal stores, through a
+ * buffer of XV_STREAM_CHUNK bytes (a multiple of every group's size). */
+#define XV_STREAM_MIN ((uint64_t)32 << 20)
+#define XV_STREAM_CHUNK 4096
 
 /* elements per group and xoshiro steps per group, by kind */
 static const unsigned GROUP_LEN[4] = {16, 8, 32, 16};
@@ -73,22 +81,57 @@ XV_DEFINE_STEP(xv_v2)
 XV_DEFINE_STEP(xv_v4)
 XV_DEFINE_STEP(xv_v8)
 
+/* ---- non-temporal copies ------------------------------------------------ */
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define XV_X86 1
+#include <immintrin.h>
+
+/* memcpy whose aligned middle bypasses the caches (streaming stores): for
+ * outputs far larger than the caches, it saves the read-for-ownership of
+ * every written line.  The caller issues _mm_sfence() when done. */
+#define XV_DEFINE_STREAM_COPY(NAME, ATTR, VW, T, LOAD, STREAM)                    \
+    ATTR static void NAME(char *dst, const char *src, size_t bytes)              \
+    {                                                                            \
+        size_t head = (size_t)(-(uintptr_t)dst & (VW - 1));                      \
+        if (head > bytes)                                                        \
+            head = bytes;                                                        \
+        memcpy(dst, src, head);                                                  \
+        dst += head;                                                             \
+        src += head;                                                             \
+        bytes -= head;                                                           \
+        for (; bytes >= VW; bytes -= VW, dst += VW, src += VW)                   \
+            STREAM((T *)dst, LOAD((const T *)src));                              \
+        memcpy(dst, src, bytes);                                                 \
+    }
+XV_DEFINE_STREAM_COPY(xv_stream_copy_sse2, , 16, __m128i, _mm_loadu_si128, _mm_stream_si128)
+XV_DEFINE_STREAM_COPY(xv_stream_copy_avx2, __attribute__((target("avx2"))), 32, __m256i,
+                      _mm256_loadu_si256, _mm256_stream_si256)
+XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))), 64, __m512i,
+                      _mm512_loadu_si512, _mm512_stream_si512)
+#define XV_STREAM_COPY_BASELINE xv_stream_copy_sse2
+#else
+#define XV_STREAM_COPY_BASELINE NULL
+#endif
+
 /* ---- the SIMD paths ---------------------------------------------------- */
 
 #define XV_SUFFIX _baseline
 #define XV_TARGET
 #define XV_VEC xv_v2
+#define XV_COPY XV_STREAM_COPY_BASELINE
 #include "stream_kernels.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define XV_X86 1
+#ifdef XV_X86
 #define XV_SUFFIX _avx2
 #define XV_TARGET __attribute__((target("avx2")))
 #define XV_VEC xv_v4
+#define XV_COPY xv_stream_copy_avx2
 #include "stream_kernels.h"
 #define XV_SUFFIX _avx512
 #define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
 #define XV_VEC xv_v8
+#define XV_COPY xv_stream_copy_avx512
 #include "stream_kernels.h"
 static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline, &xv_kernels_avx2,
                                               &xv_kernels_avx512};
@@ -203,9 +246,11 @@ static void make_params(int kind, double a, double b, xv_params *p)
     }
 }
 
-/* Elements [e0, e1) of block `block` (offsets inside the block) into dst. */
+/* Elements [e0, e1) of block `block` (offsets inside the block) into dst.
+ * With `stream`, whole groups go through an L1-sized buffer and on to dst
+ * with non-temporal stores (same values, fewer memory transfers). */
 static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, const xv_params *p,
-                      uint64_t block, uint64_t e0, uint64_t e1, char *dst)
+                      uint64_t block, uint64_t e0, uint64_t e1, char *dst, int stream)
 {
     const uint64_t G = GROUP_LEN[kind];
     const size_t esz = ELEM_SIZE[kind];
@@ -226,7 +271,21 @@ static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, cons
         g++;
     }
     const uint64_t full = (e1 - e) / G;
-    if (full) {
+    if (full && stream && K->stream_copy) {
+        _Alignas(64) char buf[XV_STREAM_CHUNK];
+        const uint64_t per = XV_STREAM_CHUNK / (G * esz);
+        for (uint64_t left = full; left;) {
+            const uint64_t m = left < per ? left : per;
+            gen(&st, (size_t)m, buf, p);
+            K->stream_copy(dst, buf, (size_t)(m * G * esz));
+            dst += m * G * esz;
+            left -= m;
+        }
+        e += full * G;
+#ifdef XV_X86
+        _mm_sfence();
+#endif
+    } else if (full) {
         gen(&st, (size_t)full, dst, p);
         dst += full * G * esz;
         e += full * G;
@@ -252,6 +311,9 @@ int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start,
     xv_params p;
     make_params(kind, a, b, &p);
     const size_t esz = ELEM_SIZE[kind];
+    /* uniform fills are bound by memory bandwidth; normal ones by arithmetic,
+     * where the extra copy costs more than it saves (measured) */
+    const int stream = (kind == XV_UNIFORM_F32 || kind == XV_UNIFORM_F64) && n * esz >= XV_STREAM_MIN;
     const uint64_t end = start + n;
     const uint64_t b0 = start / XV_BLOCK, b1 = (end - 1) / XV_BLOCK;
     const int64_t nblocks = (int64_t)(b1 - b0 + 1);
@@ -268,7 +330,7 @@ int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start,
         const uint64_t lo = blk * XV_BLOCK > start ? blk * XV_BLOCK : start;
         const uint64_t hi = (blk + 1) * XV_BLOCK < end ? (blk + 1) * XV_BLOCK : end;
         run_block(K, key, kind, &p, blk, lo - blk * XV_BLOCK, hi - blk * XV_BLOCK,
-                  (char *)dst + (lo - start) * esz);
+                  (char *)dst + (lo - start) * esz, stream);
     }
     return 0;
 }

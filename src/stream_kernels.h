@@ -177,6 +177,7 @@ XV_TARGET static void XV_FN(xv_normal_f64)(xv_lanes *st, size_t ngroups, void *o
 static const xv_kernels XV_FN(xv_kernels) = {
     XV_FN(xv_skip),
     {XV_FN(xv_uniform_f32), XV_FN(xv_uniform_f64), XV_FN(xv_normal_f32), XV_FN(xv_normal_f64)},
+    XV_COPY,
 };
 
 #undef XV_FN
@@ -184,3 +185,4 @@ static const xv_kernels XV_FN(xv_kernels) = {
 #undef XV_SUFFIX
 #undef XV_TARGET
 #undef XV_VEC
+#undef XV_COPY

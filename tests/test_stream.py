@@ -170,6 +170,23 @@ def test_sub_ranges_equal_slices_of_the_whole(kind):
                                       err_msg=f"start={start} n={n}")
 
 
+@pytest.mark.parametrize("kind", [_core.UNIFORM_F32, _core.UNIFORM_F64])
+def test_large_fills_with_streaming_stores_give_the_same_values(kind):
+    # fills of >= 32 MiB use non-temporal stores; pieces below that do not
+    dtype = KINDS[kind][0]
+    n = (40 << 20) // np.dtype(dtype).itemsize + 5
+    pieces = np.concatenate([fill(kind, m, start=s, threads=2)
+                             for s, m in ((0, n // 3), (n // 3, n // 3), (2 * (n // 3), n - 2 * (n // 3)))])
+    for path in _core.simd_paths():
+        # misaligned by one element from a 64-byte boundary
+        raw = np.empty(n * np.dtype(dtype).itemsize + 128, dtype=np.uint8)
+        off = (-raw.ctypes.data) % 64 + np.dtype(dtype).itemsize
+        out = raw[off:off + n * np.dtype(dtype).itemsize].view(dtype)
+        dt, a, b = KINDS[kind]
+        _core.fill(out, seed_key(2024), kind, a, b, 0, 2, path)
+        np.testing.assert_array_equal(out, pieces, err_msg=path)
+
+
 def test_sub_range_far_into_the_stream():
     start = 10**12 + 7
     far = fill(_core.UNIFORM_F32, 1000, start=start)
