@@ -81,9 +81,10 @@ def _check_nonneg(value: object, name: str) -> float:
 def _check_dtype(dtype: DTypeLike, out: Optional[np.ndarray]) -> np.dtype:
     if dtype is None:
         if out is not None and isinstance(out, np.ndarray):
-            dtype = out.dtype
-        else:
-            return np.dtype(np.float32)
+            if out.dtype not in _FLOAT_DTYPES:
+                raise TypeError(f"out has dtype {out.dtype}; dtype must be float32 or float64")
+            return out.dtype
+        return np.dtype(np.float32)
     try:
         dt = np.dtype(dtype)
     except TypeError:
@@ -106,7 +107,7 @@ def _available_memory() -> Optional[int]:
 def _new_array(dims: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
     size = math.prod(dims)
     nbytes = size * dtype.itemsize
-    if nbytes > sys.maxsize:
+    if nbytes > sys.maxsize or any(d > sys.maxsize for d in dims):
         raise ValueError(f"shape {dims} is too large: {nbytes} bytes of {dtype}")
     if nbytes > _MEMCHECK_BYTES:
         avail = _available_memory()
@@ -153,7 +154,7 @@ def _fill(arr: np.ndarray, kind: int, a: float, b: float, key: np.ndarray, threa
 
 def _sample(shape: Optional[ShapeLike], kind_table: dict, a: float, b: float, dtype: DTypeLike,
             seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
-    dims = None if shape is None else normalize_shape(shape)
+    dims = None if (shape is None and out is not None) else normalize_shape(shape)
     dt = _check_dtype(dtype, out)
     nthreads = _check_threads(threads)
     key = seed_key(seed)
@@ -170,14 +171,15 @@ def _uniform_params(low: object, high: object, dtype: np.dtype) -> Tuple[float, 
     lo, hi = _check_real(low, "low"), _check_real(high, "high")
     if lo > hi:
         raise ValueError(f"low must be <= high, got low={lo}, high={hi}")
-    if hi - lo > np.finfo(dtype).max or max(abs(lo), abs(hi)) > np.finfo(dtype).max:
+    fmax = float(np.finfo(dtype).max)  # a Python float: no overflowing cast to float32
+    if hi - lo > fmax or max(abs(lo), abs(hi)) > fmax:
         raise ValueError(f"high - low must be finite in {dtype}, got low={lo}, high={hi}")
     return lo, hi
 
 
 def _normal_params(mean: object, std: object, dtype: np.dtype) -> Tuple[float, float]:
     mu, sd = _check_real(mean, "mean"), _check_nonneg(std, "std")
-    if abs(mu) + _NORMAL_REACH * sd > np.finfo(dtype).max:
+    if abs(mu) + _NORMAL_REACH * sd > float(np.finfo(dtype).max):
         raise ValueError(f"mean and std would overflow {dtype}: mean={mu}, std={sd}")
     return mu, sd
 
@@ -346,6 +348,10 @@ def _inplace(array: ArrayT, fn: Any, gain: float, seed: SeedLike, layout: str,
              threads: Optional[int]) -> ArrayT:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"array must be a numpy.ndarray, got {type(array).__name__}")
+    if array.dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"array has dtype {array.dtype}; it must be float32 or float64")
+    if not array.flags.writeable:
+        raise ValueError("array is read-only")
     fn(array.shape, gain, dtype=array.dtype, seed=seed, out=array, threads=threads, layout=layout)
     return array
 
