@@ -25,8 +25,10 @@ cdef extern from "stream.h":
                 uint64_t n, void *dst, int threads, int isa) nogil
     void xv_raw_block(const uint64_t *key, uint64_t block, uint64_t n, uint64_t *dst) nogil
     void xv_lane_state(const uint64_t *key, uint64_t block, int lane, uint64_t *s) nogil
-    void xv_math_f32(int which, const float *x, float *y0, float *y1, size_t n) nogil
-    void xv_math_f64(int which, const double *x, double *y0, double *y1, size_t n) nogil
+    void xv_log_f32(const float *x, float *y, size_t n) nogil
+    void xv_log_f64(const double *x, double *y, size_t n) nogil
+    void xv_turn_f32(const uint32_t *k, float *c, float *s, size_t n) nogil
+    void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n) nogil
     int xv_isa_count()
     const char *xv_isa_name(int isa)
     int xv_isa_supported(int isa)
@@ -122,24 +124,35 @@ def lane_state(key, uint64_t block, int lane):
     return s
 
 
-def _math(str name, x):
-    """Test hook: the core's ``"log"`` (ln x, 0 < x <= 1) or ``"sincos"``
-    (sin and cos of pi/2 * x, |x| <= 1/2) on a float32 or float64 array."""
-    cdef int which = {"log": 0, "sincos": 1}[name]
-    arr = np.ascontiguousarray(x)
-    if arr.dtype not in (np.float32, np.float64):
-        raise TypeError("x must be float32 or float64")
-    cdef cnp.ndarray a = arr.ravel()
-    cdef cnp.ndarray y0 = np.empty_like(a)
-    cdef cnp.ndarray y1 = np.empty_like(a)
-    cdef size_t n = a.shape[0]
-    if arr.dtype == np.float32:
-        xv_math_f32(which, <float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(y0),
-                    <float *>cnp.PyArray_DATA(y1), n)
+def _log(x):
+    """Test hook: the core's ln x (0 < x <= 1) on a float32 or float64 array."""
+    cdef cnp.ndarray a = np.ascontiguousarray(x).ravel()
+    cdef cnp.ndarray y = np.empty_like(a)
+    if a.dtype == np.float32:
+        xv_log_f32(<float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(y), a.shape[0])
+    elif a.dtype == np.float64:
+        xv_log_f64(<double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(y), a.shape[0])
     else:
-        xv_math_f64(which, <double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(y0),
-                    <double *>cnp.PyArray_DATA(y1), n)
-    return y0 if which == 0 else (y0, y1)
+        raise TypeError("x must be float32 or float64")
+    return y
+
+
+def _cossin_turn(k):
+    """Test hook: the core's cos and sin of 2*pi*k / 2**24 for a uint32 array
+    (float32 results) or of 2*pi*k / 2**53 for a uint64 array (float64)."""
+    cdef cnp.ndarray a = np.ascontiguousarray(k).ravel()
+    cdef cnp.ndarray c, s
+    if a.dtype == np.uint32:
+        c, s = np.empty(a.shape[0], np.float32), np.empty(a.shape[0], np.float32)
+        xv_turn_f32(<uint32_t *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(c),
+                    <float *>cnp.PyArray_DATA(s), a.shape[0])
+    elif a.dtype == np.uint64:
+        c, s = np.empty(a.shape[0], np.float64), np.empty(a.shape[0], np.float64)
+        xv_turn_f64(<uint64_t *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(c),
+                    <double *>cnp.PyArray_DATA(s), a.shape[0])
+    else:
+        raise TypeError("k must be uint32 or uint64")
+    return c, s
 
 
 # ---- Xoshiro256: a numpy.random.BitGenerator --------------------------------

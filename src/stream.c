@@ -337,22 +337,26 @@ int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start,
 
 /* ---- test hooks: the Box-Muller math on given inputs --------------------- */
 
-void xv_math_f32(int which, const float *x, float *y0, float *y1, size_t n)
+void xv_log_f32(const float *x, float *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (which == 0)
-            y0[i] = xv_log_f(x[i]);
-        else
-            xv_sincos_qpi_f(x[i], &y0[i], &y1[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        y[i] = xv_log_f(x[i]);
 }
 
-void xv_math_f64(int which, const double *x, double *y0, double *y1, size_t n)
+void xv_log_f64(const double *x, double *y, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        if (which == 0)
-            y0[i] = xv_log_d(x[i]);
-        else
-            xv_sincos_qpi_d(x[i], &y0[i], &y1[i]);
-    }
+    for (size_t i = 0; i < n; i++)
+        y[i] = xv_log_d(x[i]);
+}
+
+void xv_turn_f32(const uint32_t *k, float *c, float *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        xv_cossin_turn_f((int32_t)k[i], &c[i], &s[i]);
+}
+
+void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        xv_cossin_turn_d(k[i], &c[i], &s[i]);
 }

@@ -29,10 +29,12 @@ void xv_raw_block(const uint64_t key[4], uint64_t block, uint64_t n, uint64_t *d
 /* The state of lane `lane` of block `block`. */
 void xv_lane_state(const uint64_t key[4], uint64_t block, int lane, uint64_t s[4]);
 
-/* Test hooks, scalar code: which = 0: y0 = ln(x) for normal 0 < x <= 1;
- * which = 1: (y0, y1) = (sin, cos) of (pi/2) * x for |x| <= 1/2. */
-void xv_math_f32(int which, const float *x, float *y0, float *y1, size_t n);
-void xv_math_f64(int which, const double *x, double *y0, double *y1, size_t n);
+/* Test hooks, scalar code: y = ln(x) for normal 0 < x <= 1; (c, s) = cos and
+ * sin of 2*pi * k / 2^24 (float32, k < 2^24) or 2*pi * k / 2^53 (float64). */
+void xv_log_f32(const float *x, float *y, size_t n);
+void xv_log_f64(const double *x, double *y, size_t n);
+void xv_turn_f32(const uint32_t *k, float *c, float *s, size_t n);
+void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n);
 
 int xv_isa_count(void);                 /* number of compiled SIMD paths */
 const char *xv_isa_name(int isa);       /* "baseline", "avx2", "avx512" */

@@ -123,17 +123,8 @@ XV_TARGET static void XV_FN(xv_normal_f32)(xv_lanes *st, size_t ngroups, void *o
             const float u1 = (float)(int32_t)(wr[i] >> 8) * 0x1p-24f +
                              (float)(int32_t)((wr[i] & 0xFFu) + 1u) * 0x1p-32f;
             const float r = __builtin_sqrtf(-2.0f * xv_log_f(u1));
-            /* angle 2*pi*k/2^24: quadrant q = round(k / 2^22), exact rest f */
-            const int32_t k = (int32_t)(wa[i] >> 8);
-            const int32_t q = (k + (1 << 21)) >> 22;
-            const float f = (float)(k - (q << 22)) * 0x1p-22f;
-            float sn, cs;
-            xv_sincos_qpi_f(f, &sn, &cs);
-            const int32_t swap = q & 1;
-            const float c0 = swap ? sn : cs;
-            const float s0 = swap ? cs : sn;
-            const float cq = ((q + 1) & 2) ? -c0 : c0;
-            const float sq = (q & 2) ? -s0 : s0;
+            float cq, sq;   /* angle 2*pi*k / 2^24 */
+            xv_cossin_turn_f((int32_t)(wa[i] >> 8), &cq, &sq);
             o[i] = mean + sd * (r * cq);
             o[16 + i] = mean + sd * (r * sq);
         }
@@ -157,16 +148,8 @@ XV_TARGET static void XV_FN(xv_normal_f64)(xv_lanes *st, size_t ngroups, void *o
         for (int j = 0; j < 8; j++) {
             const double u1 = xv_u53_to_d((xr[j] >> 11) + 1) * 0x1p-53;   /* (0, 1] */
             const double r = __builtin_sqrt(-2.0 * xv_log_d(u1));
-            const uint64_t k = xa[j] >> 11;                                /* 53 bits */
-            const uint64_t q = (k + (UINT64_C(1) << 50)) >> 51;
-            const double f = (xv_u53_to_d(k + (UINT64_C(1) << 52) - (q << 51)) - 0x1p52) * 0x1p-51;
-            double sn, cs;
-            xv_sincos_qpi_d(f, &sn, &cs);
-            const uint64_t swap = q & 1;
-            const double c0 = swap ? sn : cs;
-            const double s0 = swap ? cs : sn;
-            const double cq = ((q + 1) & 2) ? -c0 : c0;
-            const double sq = (q & 2) ? -s0 : s0;
+            double cq, sq;  /* angle 2*pi*k / 2^53 */
+            xv_cossin_turn_d(xa[j] >> 11, &cq, &sq);
             o[j] = mean + sd * (r * cq);
             o[8 + j] = mean + sd * (r * sq);
         }

@@ -10,8 +10,11 @@
  *       s = (m - 1) / (m + 1), |s| <= 0.1716, by its Taylor series;
  *       e * ln 2 is added in two parts (Cody & Waite) so e * ln2_hi is exact.
  *   xv_sincos_qpi_f / xv_sincos_qpi_d:  sin and cos of (pi/2) * f, |f| <= 1/2,
- *       by their Taylor series (|x| <= pi/4).  The caller reduces the angle
- *       exactly in integers, so no large-argument reduction is needed.
+ *       by their Taylor series (|x| <= pi/4).
+ *   xv_cossin_turn_f / xv_cossin_turn_d:  cos and sin of 2*pi * k / 2^bits
+ *       (bits = 24 / 53): the angle is reduced exactly in integers to a
+ *       quadrant q = round(4k / 2^bits) and a rest f = 4k / 2^bits - q, so no
+ *       large-argument reduction is needed and zeros of sin/cos are exact.
  *
  * Series lengths are set so the truncation error is below half an ulp.
  */
@@ -66,6 +69,26 @@ XV_INLINE void xv_sincos_qpi_f(float f, float *sn, float *cs)
     pc = pc * x2 + (float)(1.0 / 24.0);
     pc = pc * x2 - 0.5f;
     *cs = 1.0f + x2 * pc;
+}
+
+/* Rotate (cos, sin) of the rest angle by q quarter turns. */
+#define XV_ROTATE_QUADRANT(q, sn, cs, c_out, s_out)                         \
+    do {                                                                    \
+        const __typeof__(q) swap_ = (q) & 1;                                \
+        const __typeof__(sn) c0_ = swap_ ? (sn) : (cs);                     \
+        const __typeof__(sn) s0_ = swap_ ? (cs) : (sn);                     \
+        *(c_out) = (((q) + 1) & 2) ? -c0_ : c0_;                            \
+        *(s_out) = ((q) & 2) ? -s0_ : s0_;                                  \
+    } while (0)
+
+/* cos and sin of 2*pi * k / 2^24, 0 <= k < 2^24. */
+XV_INLINE void xv_cossin_turn_f(int32_t k, float *c, float *s)
+{
+    const int32_t q = (k + (1 << 21)) >> 22;
+    const float f = (float)(k - (q << 22)) * 0x1p-22f;   /* exact, in [-1/2, 1/2) */
+    float sn, cs;
+    xv_sincos_qpi_f(f, &sn, &cs);
+    XV_ROTATE_QUADRANT(q, sn, cs, c, s);
 }
 
 /* ---- float64 ---------------------------------------------------------- */
@@ -128,6 +151,17 @@ XV_INLINE void xv_sincos_qpi_d(double f, double *sn, double *cs)
     pc = pc * x2 - 1.0 / 24.0;
     pc = pc * x2 + 0.5;
     *cs = 1.0 - x2 * pc;
+}
+
+/* cos and sin of 2*pi * k / 2^53, 0 <= k < 2^53. */
+XV_INLINE void xv_cossin_turn_d(uint64_t k, double *c, double *s)
+{
+    const uint64_t q = (k + (UINT64_C(1) << 50)) >> 51;
+    /* k - q * 2^51 in [-2^50, 2^50), shifted by 2^52 to convert exactly */
+    const double f = (xv_u53_to_d(k + (UINT64_C(1) << 52) - (q << 51)) - 0x1p52) * 0x1p-51;
+    double sn, cs;
+    xv_sincos_qpi_d(f, &sn, &cs);
+    XV_ROTATE_QUADRANT(q, sn, cs, c, s);
 }
 
 #endif

@@ -96,16 +96,46 @@ def test_normal_f64_matches_float64_box_muller():
 
 # ---- the math kernels against numpy ------------------------------------------
 
-def test_sincos_f32_exhaustive_over_all_angles():
-    k = np.arange(2**24, dtype=np.int64)
-    q = (k + 2**21) >> 22
-    f = (k - (q << 22)).astype(np.float32) * np.float32(2.0**-22)
-    s, c = _core._math("sincos", f)
-    x = np.pi / 2 * f.astype(np.float64)
-    nz = x != 0
-    assert (s[~nz] == 0).all() and (c[~nz] == 1).all()
-    assert (np.abs(s[nz] - np.sin(x[nz])) / np.abs(np.sin(x[nz]))).max() < 3e-7
-    assert (np.abs(c - np.cos(x)) / np.cos(x)).max() < 3e-7
+def _check_turn(k, bits, c, s, rtol, atol):
+    """cos/sin of 2*pi*k/2^bits against numpy in float64: relative error <= rtol
+    except within `atol` of the zeros (numpy's own 2*pi*k rounding is ~1e-16)."""
+    theta = 2 * np.pi * (k.astype(np.float64) / 2.0**bits)
+    for got, want in ((c, np.cos(theta)), (s, np.sin(theta))):
+        err = np.abs(got.astype(np.float64) - want)
+        assert (err <= rtol * np.abs(want) + atol).all()
+        away = np.abs(want) > 1e-6
+        assert (err[away] / np.abs(want[away])).max() < rtol
+
+
+def test_cossin_f32_exhaustive_over_all_angles():
+    k = np.arange(2**24, dtype=np.uint32)
+    c, s = _core._cossin_turn(k)
+    _check_turn(k, 24, c, s, rtol=3e-7, atol=1e-15)
+    # quarter turns are exact
+    quarters = np.array([0, 2**22, 2**23, 3 * 2**22], dtype=np.uint32)
+    c, s = _core._cossin_turn(quarters)
+    assert c.tolist() == [1, 0, -1, 0] and s.tolist() == [0, 1, 0, -1]
+
+
+def test_cossin_f64_accuracy():
+    rng = np.random.default_rng(0)
+    k = np.concatenate([rng.integers(0, 2**53, 10**6, dtype=np.uint64),
+                        np.arange(0, 2**53, 2**40, dtype=np.uint64),
+                        np.arange(2**51 - 1000, 2**51 + 1000, dtype=np.uint64)])
+    c, s = _core._cossin_turn(k)
+    # numpy's 2*pi*k/2^53 has an absolute error ~1e-16 that is large relative
+    # to cos near its zeros; reduce exactly instead: theta = (pi/2) * (q + f)
+    ki = k.astype(np.int64)
+    q = (ki + 2**50) >> 51
+    phi = np.pi / 2 * ((ki - (q << 51)).astype(np.float64) / 2.0**51)
+    rot = [(np.cos(phi), np.sin(phi)), (-np.sin(phi), np.cos(phi)),
+           (-np.cos(phi), -np.sin(phi)), (np.sin(phi), -np.cos(phi))]
+    want_c = np.choose(q % 4, [r[0] for r in rot])
+    want_s = np.choose(q % 4, [r[1] for r in rot])
+    for got, want in ((c, want_c), (s, want_s)):
+        nz = want != 0
+        assert (got[~nz] == 0).all()
+        assert (np.abs(got[nz] - want[nz]) / np.abs(want[nz])).max() < 1e-15
 
 
 def test_log_f32_accuracy():
@@ -114,26 +144,19 @@ def test_log_f32_accuracy():
         np.linspace(2.0**-32, 1, 4 * 10**6, dtype=np.float32),
         np.float32(1) - np.arange(1, 2**16, dtype=np.float32) * np.float32(2.0**-24),
     ])
-    got = _core._math("log", u).astype(np.float64)
+    got = _core._log(u).astype(np.float64)
     want = np.log(u.astype(np.float64))
     nz = u != 1
     assert (got[~nz] == 0).all()
     assert (np.abs(got[nz] - want[nz]) / np.abs(want[nz])).max() < 3e-7
-    assert _core._math("log", np.float32([1.0]))[0] == 0.0
 
 
-def test_math_f64_accuracy():
+def test_log_f64_accuracy():
     u = np.concatenate([np.arange(1, 2**18) * 2.0**-53, np.linspace(2.0**-53, 1, 10**6),
                         1 - np.arange(1, 2**16) * 2.0**-53])
-    got = _core._math("log", u)
+    got = _core._log(u)
     nz = u != 1
     assert (np.abs(got[nz] - np.log(u[nz])) / np.abs(np.log(u[nz]))).max() < 1e-15
-    f = np.linspace(-0.5, 0.5, 10**6 + 1)
-    s, c = _core._math("sincos", f)
-    x = np.pi / 2 * f
-    nz = x != 0
-    assert (np.abs(s[nz] - np.sin(x[nz])) / np.abs(np.sin(x[nz]))).max() < 1e-15
-    assert (np.abs(c - np.cos(x)) / np.cos(x)).max() < 1e-15
 
 
 # ---- invariances ---------------------------------------------------------------
