@@ -10,7 +10,7 @@ import math
 import numbers
 import operator
 import sys
-from typing import Any, Optional, Tuple, TypeVar, Union
+from typing import Any, Dict, Optional, Tuple, TypeVar, Union
 
 import numpy as np
 
@@ -23,8 +23,8 @@ DTypeLike = Any
 ArrayT = TypeVar("ArrayT", bound=np.ndarray)
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-_UNIFORM_KIND = {np.dtype(np.float32): _core.UNIFORM_F32, np.dtype(np.float64): _core.UNIFORM_F64}
-_NORMAL_KIND = {np.dtype(np.float32): _core.NORMAL_F32, np.dtype(np.float64): _core.NORMAL_F64}
+_UNIFORM_KIND: Dict[np.dtype, int] = {np.dtype(np.float32): _core.UNIFORM_F32, np.dtype(np.float64): _core.UNIFORM_F64}
+_NORMAL_KIND: Dict[np.dtype, int] = {np.dtype(np.float32): _core.NORMAL_F32, np.dtype(np.float64): _core.NORMAL_F64}
 # Largest |z| Box-Muller can produce (float64 radius uniform >= 2**-53).
 _NORMAL_REACH = math.sqrt(-2.0 * math.log(2.0**-53))
 # Elements per chunk when filling an `out` that the core cannot write directly.
@@ -65,7 +65,7 @@ def _check_threads(threads: Optional[int]) -> int:
 def _check_real(value: object, name: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)  # type: ignore[arg-type]
+    v = float(value)
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
     return v
@@ -152,7 +152,7 @@ def _fill(arr: np.ndarray, kind: int, a: float, b: float, key: np.ndarray, threa
         flat[start : start + part.size] = part
 
 
-def _sample(shape: Optional[ShapeLike], kind_table: dict, a: float, b: float, dtype: DTypeLike,
+def _sample(shape: Optional[ShapeLike], kind_table: Dict[np.dtype, int], a: float, b: float, dtype: DTypeLike,
             seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
     dims = None if (shape is None and out is not None) else normalize_shape(shape)
     dt = _check_dtype(dtype, out)
@@ -392,7 +392,7 @@ def xavier_normal_(array: ArrayT, gain: float = 1.0, *, seed: SeedLike = None,
 
 # ---- configuration ----------------------------------------------------------
 
-def config() -> dict:
+def config() -> Dict[str, Any]:
     """Build and run-time facts as a dict (see :func:`show_config`)."""
     return {
         "version": __version__,

@@ -27,7 +27,7 @@ def normalize_shape(shape: object, name: str = "shape") -> Tuple[int, ...]:
             raise TypeError(
                 f"{name} must be an int or a sequence of ints, got {type(shape).__name__}"
             ) from None
-        dims = tuple(shape)  # type: ignore[arg-type]
+        dims = tuple(shape)
     out = []
     for d in dims:
         if isinstance(d, bool):
@@ -45,7 +45,7 @@ def normalize_shape(shape: object, name: str = "shape") -> Tuple[int, ...]:
 def check_layout(layout: object) -> str:
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-    return layout  # type: ignore[return-value]
+    return layout
 
 
 def compute_fans(shape: ShapeLike, layout: str = "keras") -> Tuple[int, int]:

@@ -1,0 +1,17 @@
+"""The Examples in the docstrings run and give what they show."""
+import doctest
+
+import pytest
+
+import xavier
+import xavier._api
+import xavier._core
+import xavier._fans
+
+
+@pytest.mark.parametrize("module", [xavier, xavier._api, xavier._fans, xavier._core],
+                         ids=lambda m: m.__name__)
+def test_docstring_examples(module):
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
