@@ -69,6 +69,19 @@ def test_omp_num_threads_sets_the_default():
 
 @pytest.mark.skipif(shutil.which(sysconfig.get_config_var("CC").split()[0] if sysconfig.get_config_var("CC") else "cc") is None,
                     reason="no C compiler")
+@pytest.mark.skipif(not _core.openmp_enabled(), reason="built without OpenMP")
+def test_threadpoolctl_limits_the_default_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    libs = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "openmp"]
+    assert libs, "xavier's OpenMP runtime is not visible to threadpoolctl"
+    before = xavier.config()["default_threads"]
+    expected = xavier.glorot_uniform((300, 1000), seed=4)
+    with threadpoolctl.threadpool_limits(limits=1, user_api="openmp"):
+        assert xavier.config()["default_threads"] == 1
+        np.testing.assert_array_equal(xavier.glorot_uniform((300, 1000), seed=4), expected)
+    assert xavier.config()["default_threads"] == before
+
+
 def test_build_without_openmp_warns_and_gives_the_same_values(tmp_path):
     """What a compiler without OpenMP (Apple clang) gets: a single-threaded
     build, a warning, and the same stream."""
