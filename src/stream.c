@@ -5,9 +5,11 @@
  */
 #include "stream.h"
 
-/* The stream is defined by exact IEEE operations: never fuse a*b+c (setup.py
- * also passes -ffp-contract=off, which GCC needs; clang honours this pragma). */
+/* The stream is defined by exact IEEE operations: never fuse a*b+c.  setup.py
+ * passes -ffp-contract=off; clang also honours this pragma, GCC ignores it. */
+#ifdef __clang__
 #pragma STDC FP_CONTRACT OFF
+#endif
 
 #include <math.h>
 #include <string.h>
@@ -129,7 +131,11 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
 #define XV_COPY xv_stream_copy_avx2
 #include "stream_kernels.h"
 #define XV_SUFFIX _avx512
+#ifdef __clang__
+#define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#else /* GCC would otherwise keep to 256-bit vectors */
 #define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
+#endif
 #define XV_VEC xv_v8
 #define XV_COPY xv_stream_copy_avx512
 #include "stream_kernels.h"
