@@ -38,9 +38,11 @@ typedef struct {
     uint64_t s[4][XV_LANES];   /* s[word][lane] */
 } xv_lanes;
 
+/* Uniform: lo = low, span = high - low, cap = the largest value below high.
+ * Normal: lo = mean, span = std.  _f for the float32 kernels, _d for float64. */
 typedef struct {
-    float lo_f, span_f, cap_f;     /* uniform: low, high-low, largest value < high */
-    double lo_d, span_d, cap_d;    /* normal: lo = mean, span = std */
+    float lo_f, span_f, cap_f;
+    double lo_d, span_d, cap_d;
 } xv_params;
 
 typedef void (*xv_group_fn)(xv_lanes *st, size_t ngroups, void *out, const xv_params *p);
@@ -170,17 +172,10 @@ int xv_isa_supported(int isa)
 
 int xv_isa_best(void)
 {
-    static int best = -1;
-    if (best < 0) {
-        int b = 0;
-        for (int i = N_ISA - 1; i > 0; i--)
-            if (xv_isa_supported(i)) {
-                b = i;
-                break;
-            }
-        best = b;   /* a benign race: every thread computes the same value */
-    }
-    return best;
+    for (int i = N_ISA - 1; i > 0; i--)
+        if (xv_isa_supported(i))
+            return i;
+    return 0;
 }
 
 int xv_openmp(void)
