@@ -78,12 +78,19 @@ def _check_nonneg(value: object, name: str) -> float:
     return v
 
 
+def _check_float_array(arr: np.ndarray, name: str) -> np.ndarray:
+    """`arr` (the argument called `name`) must be a writable float32/float64 array."""
+    if arr.dtype not in _FLOAT_DTYPES:
+        raise TypeError(f"{name} has dtype {arr.dtype}; dtype must be float32 or float64")
+    if not arr.flags.writeable:
+        raise ValueError(f"{name} is read-only")
+    return arr
+
+
 def _check_dtype(dtype: DTypeLike, out: Optional[np.ndarray]) -> np.dtype:
     if dtype is None:
         if out is not None and isinstance(out, np.ndarray):
-            if out.dtype not in _FLOAT_DTYPES:
-                raise TypeError(f"out has dtype {out.dtype}; dtype must be float32 or float64")
-            return out.dtype
+            return _check_float_array(out, "out").dtype
         return np.dtype(np.float32)
     try:
         dt = np.dtype(dtype)
@@ -129,9 +136,7 @@ def _check_out(out: object, dims: Optional[Tuple[int, ...]], dtype: np.dtype) ->
         raise TypeError(f"out has dtype {out.dtype}, but dtype {dtype} was requested")
     if dims is not None and out.shape != dims:
         raise ValueError(f"out has shape {out.shape}, but shape {dims} was requested")
-    if not out.flags.writeable:
-        raise ValueError("out is read-only")
-    return out
+    return _check_float_array(out, "out")
 
 
 # ---- the fill ---------------------------------------------------------------
@@ -348,10 +353,7 @@ def _inplace(array: ArrayT, fn: Any, gain: float, seed: SeedLike, layout: str,
              threads: Optional[int]) -> ArrayT:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"array must be a numpy.ndarray, got {type(array).__name__}")
-    if array.dtype not in _FLOAT_DTYPES:
-        raise TypeError(f"array has dtype {array.dtype}; it must be float32 or float64")
-    if not array.flags.writeable:
-        raise ValueError("array is read-only")
+    _check_float_array(array, "array")
     fn(array.shape, gain, dtype=array.dtype, seed=seed, out=array, threads=threads, layout=layout)
     return array
 
