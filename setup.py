@@ -58,7 +58,11 @@ class BuildExt(build_ext):
             omp = ["/openmp"]
             simd_only = []
         else:
-            cflags = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-Wno-psabi"]
+            # -ffp-contract=off: no fused multiply-add, so every path gives the same
+            # bits; -fno-trapping-math lets GCC if-convert (and so vectorize) loops
+            # with selects between arithmetic results; neither changes a value.
+            cflags = ["-O3", "-ffp-contract=off", "-fno-math-errno", "-fno-trapping-math",
+                      "-Wno-psabi"]
             omp = ["-fopenmp"]
             simd_only = ["-fopenmp-simd"]
         ldflags = []

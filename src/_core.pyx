@@ -7,7 +7,7 @@ specified in README.md ("Stream specification"); the C code is in src/.
 import numpy as np
 cimport numpy as cnp
 from cpython.pycapsule cimport PyCapsule_New
-from libc.stdint cimport uint32_t, uint64_t, int64_t
+from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t
 from numpy.random cimport bitgen_t
 from numpy.random.bit_generator cimport BitGenerator
 
@@ -21,7 +21,8 @@ cdef extern from "stream.h":
     int XV_STREAM_VERSION
     int XV_LANES
     uint64_t XV_BLOCK
-    int xv_fill(const uint64_t *key, int kind, double a, double b, uint64_t start,
+    int XV_NKINDS
+    int xv_fill(const uint64_t *key, int kind, const double *params, uint64_t start,
                 uint64_t n, void *dst, int threads, int isa) nogil
     void xv_raw_block(const uint64_t *key, uint64_t block, uint64_t n, uint64_t *dst) nogil
     void xv_lane_state(const uint64_t *key, uint64_t block, int lane, uint64_t *s) nogil
@@ -29,6 +30,9 @@ cdef extern from "stream.h":
     void xv_log_f64(const double *x, double *y, size_t n) nogil
     void xv_turn_f32(const uint32_t *k, float *c, float *s, size_t n) nogil
     void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n) nogil
+    void xv_ndtr_f64(const double *x, double *y, size_t n) nogil
+    void xv_round_f16(const float *x, uint16_t *y, size_t n) nogil
+    void xv_round_bf16(const float *x, uint16_t *y, size_t n) nogil
     int xv_isa_count()
     const char *xv_isa_name(int isa)
     int xv_isa_supported(int isa)
@@ -39,7 +43,24 @@ cdef extern from "stream.h":
 STREAM_VERSION = XV_STREAM_VERSION
 LANES = XV_LANES
 BLOCK = XV_BLOCK
-UNIFORM_F32, UNIFORM_F64, NORMAL_F32, NORMAL_F64 = 0, 1, 2, 3
+# kind = 4 * distribution + output type (src/stream.h)
+UNIFORM, NORMAL, TRUNCNORM = 0, 1, 2
+F32, F64, F16, BF16 = 0, 1, 2, 3
+UNIFORM_F32, UNIFORM_F64, UNIFORM_F16, UNIFORM_BF16 = 0, 1, 2, 3
+NORMAL_F32, NORMAL_F64, NORMAL_F16, NORMAL_BF16 = 4, 5, 6, 7
+TRUNCNORM_F32, TRUNCNORM_F64, TRUNCNORM_F16, TRUNCNORM_BF16 = 8, 9, 10, 11
+
+
+cdef bint _type_ok(cnp.dtype dt, int typ):
+    """Whether an array of dtype `dt` can hold output type `typ` (bfloat16:
+    ml_dtypes.bfloat16, or raw 16-bit integers holding its bits)."""
+    if typ == F32:
+        return dt == np.float32
+    if typ == F64:
+        return dt == np.float64
+    if typ == F16:
+        return dt == np.float16
+    return dt.itemsize == 2 and (dt.name == "bfloat16" or dt.kind in "ui")
 
 
 def simd_paths():
@@ -73,33 +94,43 @@ cdef int _isa_index(object isa) except -2:
     raise ValueError(f"unknown SIMD path {isa!r}")
 
 
-def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, double a, double b,
+def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, params,
          uint64_t start=0, int threads=1, isa=None):
     """Write elements [start, start + out.size) of a stream into ``out``.
 
-    ``out`` must be a writable, aligned, C-contiguous float32 (kinds 0, 2)
-    or float64 (kinds 1, 3) array; ``key`` is 4 uint64 words.  The caller
-    validates everything else; the GIL is released during the fill.
+    ``kind`` is ``4 * distribution + output type``; ``params`` holds the
+    distribution's parameters: uniform (low, high), normal (mean, std),
+    truncated normal (mean, std, a, b).  ``out`` must be a writable,
+    aligned, C-contiguous array of the kind's type (float32, float64,
+    float16, or bfloat16 / 16-bit integers for bfloat16 bits); ``key`` is 4
+    uint64 words.  The caller validates the parameters; the GIL is released
+    during the fill.
     """
     cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] k = np.ascontiguousarray(key, dtype=np.uint64)
     if k.shape[0] != 4:
         raise ValueError("key must hold 4 uint64 words")
-    if kind not in (0, 1, 2, 3):
-        raise ValueError("unknown kind")
-    expected = np.float32 if kind in (0, 2) else np.float64
-    if out.dtype != expected:
-        raise TypeError(f"out must be {np.dtype(expected).name} for kind {kind}")
+    if not 0 <= kind < XV_NKINDS:
+        raise ValueError(f"unknown kind {kind}")
+    if not _type_ok(out.dtype, kind % 4):
+        raise TypeError(f"out has dtype {out.dtype}, which cannot hold kind {kind}")
     if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned):
         raise ValueError("out must be writable, aligned and C-contiguous")
     if threads < 1:
         raise ValueError("threads must be >= 1")
+    cdef double prm[4]
+    values = [float(x) for x in params]
+    if not 2 <= len(values) <= 4:
+        raise ValueError("params must hold 2 to 4 numbers")
+    values += [0.0] * (4 - len(values))
+    for i in range(4):
+        prm[i] = values[i]
     cdef int isa_i = _isa_index(isa)
     cdef uint64_t n = <uint64_t>out.size
     cdef void *dst = cnp.PyArray_DATA(out)
     cdef const uint64_t *kp = &k[0]
     cdef int rc
     with nogil:
-        rc = xv_fill(kp, kind, a, b, start, n, dst, threads, isa_i)
+        rc = xv_fill(kp, kind, prm, start, n, dst, threads, isa_i)
     if rc != 0:
         raise RuntimeError("xv_fill failed")
     return out
@@ -153,6 +184,25 @@ def _cossin_turn(k):
     else:
         raise TypeError("k must be uint32 or uint64")
     return c, s
+
+
+def _ndtr(x):
+    """Test hook: the core's standard normal CDF (float64, scalar setup code)."""
+    cdef cnp.ndarray a = np.ascontiguousarray(x, dtype=np.float64).ravel()
+    cdef cnp.ndarray y = np.empty_like(a)
+    xv_ndtr_f64(<double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(y), a.shape[0])
+    return y
+
+
+def _round_half(x, bfloat16=False):
+    """Test hook: float32 values rounded to float16 (or bfloat16) bits, uint16."""
+    cdef cnp.ndarray a = np.ascontiguousarray(x, dtype=np.float32).ravel()
+    cdef cnp.ndarray y = np.empty(a.shape[0], dtype=np.uint16)
+    if bfloat16:
+        xv_round_bf16(<float *>cnp.PyArray_DATA(a), <uint16_t *>cnp.PyArray_DATA(y), a.shape[0])
+    else:
+        xv_round_f16(<float *>cnp.PyArray_DATA(a), <uint16_t *>cnp.PyArray_DATA(y), a.shape[0])
+    return y
 
 
 # ---- Xoshiro256: a numpy.random.BitGenerator --------------------------------

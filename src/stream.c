@@ -38,11 +38,23 @@ typedef struct {
     uint64_t s[4][XV_LANES];   /* s[word][lane] */
 } xv_lanes;
 
-/* Uniform: lo = low, span = high - low, cap = the largest value below high.
- * Normal: lo = mean, span = std.  _f for the float32 kernels, _d for float64. */
+/* Kernel parameters, set up once per fill by make_params.  The float32
+ * family (float32, float16, bfloat16 outputs) reads `f`, float64 reads `d`. */
 typedef struct {
-    float lo_f, span_f, cap_f;
-    double lo_d, span_d, cap_d;
+    float lo, span, cap;        /* uniform: low, high - low, largest value below high */
+    float mean, sd;             /* normal and truncated normal */
+    float clo, chi;             /* truncated normal: values are clamped to [clo, chi] */
+    float pa, qb, w, qc, h;     /* truncated normal: Phi(alpha), Phi(-beta), mass, centre, w/2 */
+    float thr, capf;            /* half-precision outputs: values >= thr become capf */
+} xv_params_f;
+
+typedef struct {
+    double lo, span, cap, mean, sd, clo, chi, pa, qb, w, qc, h;
+} xv_params_d;
+
+typedef struct {
+    xv_params_f f;
+    xv_params_d d;
 } xv_params;
 
 typedef void (*xv_group_fn)(xv_lanes *st, size_t ngroups, void *out, const xv_params *p);
@@ -51,7 +63,7 @@ typedef void (*xv_copy_fn)(char *dst, const char *src, size_t bytes);
 
 typedef struct {
     void (*skip)(xv_lanes *st, size_t nsteps);
-    xv_group_fn group[4];
+    xv_group_fn group[XV_NKINDS];   /* by kind */
     xv_copy_fn stream_copy;   /* copy with non-temporal stores, or NULL */
 } xv_kernels;
 
@@ -60,10 +72,10 @@ typedef struct {
 #define XV_STREAM_MIN ((uint64_t)32 << 20)
 #define XV_STREAM_CHUNK 4096
 
-/* elements per group and xoshiro steps per group, by kind */
-static const unsigned GROUP_LEN[4] = {16, 8, 32, 16};
-static const unsigned GROUP_STEPS[4] = {1, 1, 2, 2};
-static const unsigned ELEM_SIZE[4] = {4, 8, 4, 8};
+/* elements per group, xoshiro steps per group and bytes per element, by kind */
+static const unsigned GROUP_LEN[XV_NKINDS] = {16, 8, 16, 16, 32, 16, 32, 32, 16, 8, 16, 16};
+static const unsigned GROUP_STEPS[XV_NKINDS] = {1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1};
+static const unsigned ELEM_SIZE[XV_NKINDS] = {4, 8, 2, 2, 4, 8, 2, 2, 4, 8, 2, 2};
 
 /* One xoshiro256++ step of the lanes held in (a, b, c, d): xv_xoshiro_next,
  * lane-parallel, for each lane-vector type. */
@@ -123,13 +135,15 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
 #define XV_SUFFIX _baseline
 #define XV_TARGET
 #define XV_VEC xv_v2
+#define XV_HALF_VEC 0
 #define XV_COPY XV_STREAM_COPY_BASELINE
 #include "stream_kernels.h"
 
 #ifdef XV_X86
 #define XV_SUFFIX _avx2
-#define XV_TARGET __attribute__((target("avx2")))
+#define XV_TARGET __attribute__((target("avx2,f16c")))
 #define XV_VEC xv_v4
+#define XV_HALF_VEC 8
 #define XV_COPY xv_stream_copy_avx2
 #include "stream_kernels.h"
 #define XV_SUFFIX _avx512
@@ -139,6 +153,7 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
 #define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
 #endif
 #define XV_VEC xv_v8
+#define XV_HALF_VEC 16
 #define XV_COPY xv_stream_copy_avx512
 #include "stream_kernels.h"
 static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline, &xv_kernels_avx2,
@@ -162,7 +177,7 @@ int xv_isa_supported(int isa)
 #ifdef XV_X86
     __builtin_cpu_init();
     if (isa == 1)
-        return __builtin_cpu_supports("avx2");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
     if (isa == 2)
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
@@ -226,25 +241,118 @@ void xv_raw_block(const uint64_t key[4], uint64_t block, uint64_t n, uint64_t *d
 
 /* ---- the driver -------------------------------------------------------- */
 
-static void make_params(int kind, double a, double b, xv_params *p)
+/* Rounding of a float32 to the half-precision output type, and back. */
+static uint16_t half_bits(int type, float x)
 {
-    memset(p, 0, sizeof(*p));
-    if (kind == XV_UNIFORM_F32) {
-        const float lo = (float)a, hi = (float)b;
-        p->lo_f = lo;
-        p->span_f = hi - lo;
-        /* the largest float32 below hi (lo itself when the interval is empty) */
-        p->cap_f = hi > lo ? nextafterf(hi, -INFINITY) : lo;
-    } else if (kind == XV_UNIFORM_F64) {
-        p->lo_d = a;
-        p->span_d = b - a;
-        p->cap_d = b > a ? nextafter(b, -INFINITY) : a;
-    } else {
-        p->lo_f = (float)a;
-        p->span_f = (float)b;
-        p->lo_d = a;
-        p->span_d = b;
+    return type == XV_F16 ? xv_f16_bits(x) : xv_bf16_bits(x);
+}
+
+static float half_value(int type, uint16_t b)
+{
+    if (type == XV_BF16)
+        return xv_u2f((uint32_t)b << 16);
+    const uint32_t sign = (uint32_t)(b & 0x8000u) << 16, e = (b >> 10) & 0x1Fu, m = b & 0x3FFu;
+    if (e == 0)   /* zero or subnormal: m * 2^-24 */
+        return xv_u2f(xv_f2u((float)m * 0x1p-24f) | sign);
+    return xv_u2f(sign | ((e + 112u) << 23) | (m << 13));
+}
+
+/* Order-preserving map of finite floats to integers, and its inverse. */
+static int64_t float_order(float x)
+{
+    const int32_t b = (int32_t)xv_f2u(x);
+    return b < 0 ? -(int64_t)(b & 0x7FFFFFFF) : (int64_t)b;
+}
+
+static float order_float(int64_t o)
+{
+    return o < 0 ? xv_u2f((uint32_t)(-o) | 0x80000000u) : xv_u2f((uint32_t)o);
+}
+
+/* Half-precision uniform on [lo, hi) (float32 bounds): values are the float32
+ * values rounded, except those that would round to hi's own half value,
+ * which become the largest half value below it, capf (every value is lo's
+ * when there is none).  thr = the least float32 in [lo, hi] that rounds to
+ * hi's half value. */
+static void half_uniform_cap(int type, float lo, float hi, xv_params_f *f)
+{
+    const uint16_t hb = half_bits(type, hi), lb = half_bits(type, lo);
+    const float hv = half_value(type, hb), lv = half_value(type, lb);
+    if (!(hv > lv)) {             /* empty in the output type: every value is lo's */
+        f->thr = -INFINITY;
+        f->capf = lv;
+        return;
     }
+    /* the half value just below hv: one step towards zero or away from it */
+    const uint16_t cb = (hb & 0x7FFFu) == 0 ? (uint16_t)(0x8001u)
+                        : (hb & 0x8000u) ? (uint16_t)(hb + 1u) : (uint16_t)(hb - 1u);
+    f->capf = half_value(type, cb);
+    int64_t a = float_order(lo), b = float_order(hi);   /* rounds(a) < hv <= rounds(b) */
+    while (b - a > 1) {
+        const int64_t m = a + (b - a) / 2;
+        if (half_value(type, half_bits(type, order_float(m))) >= hv)
+            b = m;
+        else
+            a = m;
+    }
+    f->thr = order_float(b);
+}
+
+/* The truncated normal on [a, b] as the inverse CDF on p in [Phi(alpha), Phi(beta)]:
+ * pa = Phi(alpha), qb = Phi(-beta) = 1 - Phi(beta), w = Phi(beta) - Phi(alpha)
+ * (computed from whichever tail keeps it accurate), qc = (pa - qb) / 2 the
+ * centre of the p interval minus 1/2, h = w / 2. */
+static void truncnorm_params(double mean, double sd, double a, double b, xv_params_d *d)
+{
+    const double alpha = sd > 0 ? (a - mean) / sd : -INFINITY;
+    const double beta = sd > 0 ? (b - mean) / sd : INFINITY;
+    d->pa = xv_ndtr(alpha);
+    d->qb = xv_ndtr(-beta);
+    if (beta <= 0)
+        d->w = xv_ndtr(beta) - d->pa;
+    else if (alpha >= 0)
+        d->w = xv_ndtr(-alpha) - d->qb;
+    else
+        d->w = (1.0 - d->pa) - d->qb;
+    d->qc = (d->pa - d->qb) * 0.5;
+    d->h = d->w * 0.5;
+    d->clo = a;
+    d->chi = b;
+}
+
+static void make_params(int kind, const double prm[4], xv_params *p)
+{
+    const int dist = kind / 4, type = kind % 4;
+    xv_params_f *f = &p->f;
+    xv_params_d *d = &p->d;
+    memset(p, 0, sizeof(*p));
+    f->thr = INFINITY;
+    if (dist == XV_UNIFORM) {
+        const float lo = (float)prm[0], hi = (float)prm[1];
+        f->lo = lo;
+        f->span = hi - lo;
+        /* the largest float32 below hi (lo itself when the interval is empty) */
+        f->cap = hi > lo ? nextafterf(hi, -INFINITY) : lo;
+        d->lo = prm[0];
+        d->span = prm[1] - prm[0];
+        d->cap = prm[1] > prm[0] ? nextafter(prm[1], -INFINITY) : prm[0];
+        if (type == XV_F16 || type == XV_BF16)
+            half_uniform_cap(type, lo, hi, f);
+        return;
+    }
+    d->mean = prm[0];
+    d->sd = prm[1];
+    if (dist == XV_TRUNCNORM)
+        truncnorm_params(prm[0], prm[1], prm[2], prm[3], d);
+    f->mean = (float)d->mean;
+    f->sd = (float)d->sd;
+    f->clo = (float)d->clo;
+    f->chi = (float)d->chi;
+    f->pa = (float)d->pa;
+    f->qb = (float)d->qb;
+    f->w = (float)d->w;
+    f->qc = (float)d->qc;
+    f->h = (float)d->h;
 }
 
 /* Elements [e0, e1) of block `block` (offsets inside the block) into dst.
@@ -256,7 +364,7 @@ static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, cons
     const uint64_t G = GROUP_LEN[kind];
     const size_t esz = ELEM_SIZE[kind];
     const xv_group_fn gen = K->group[kind];
-    double tmp[32];   /* one group: at most 32 float32 or 16 float64 = 128 bytes */
+    double tmp[16];   /* one group: at most 32 float32 or 16 float64 = 128 bytes */
     xv_lanes st;
     seed_block(key, block, &st);
     uint64_t g = e0 / G;
@@ -297,10 +405,10 @@ static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, cons
     }
 }
 
-int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start, uint64_t n,
+int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
             void *dst, int threads, int isa)
 {
-    if (kind < 0 || kind > 3)
+    if (kind < 0 || kind >= XV_NKINDS)
         return -1;
     if (isa < 0)
         isa = xv_isa_best();
@@ -310,11 +418,13 @@ int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start,
         return 0;
     const xv_kernels *K = ISA_TABLE[isa];
     xv_params p;
-    make_params(kind, a, b, &p);
+    make_params(kind, params, &p);
     const size_t esz = ELEM_SIZE[kind];
-    /* uniform fills are bound by memory bandwidth; normal ones by arithmetic,
-     * where the extra copy costs more than it saves (measured) */
-    const int stream = (kind == XV_UNIFORM_F32 || kind == XV_UNIFORM_F64) && n * esz >= XV_STREAM_MIN;
+    /* float32 and float64 uniform fills are bound by memory bandwidth; the
+     * others by arithmetic, where the extra copy costs more than it saves
+     * (measured) */
+    const int stream = (kind == XV_KIND(XV_UNIFORM, XV_F32) || kind == XV_KIND(XV_UNIFORM, XV_F64)) &&
+                       n * esz >= XV_STREAM_MIN;
     const uint64_t end = start + n;
     const uint64_t b0 = start / XV_BLOCK, b1 = (end - 1) / XV_BLOCK;
     const int64_t nblocks = (int64_t)(b1 - b0 + 1);
@@ -360,4 +470,22 @@ void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         xv_cossin_turn_d(k[i], &c[i], &s[i]);
+}
+
+void xv_ndtr_f64(const double *x, double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = xv_ndtr(x[i]);
+}
+
+void xv_round_f16(const float *x, uint16_t *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = xv_f16_bits(x[i]);
+}
+
+void xv_round_bf16(const float *x, uint16_t *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = xv_bf16_bits(x[i]);
 }

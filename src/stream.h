@@ -12,14 +12,19 @@
 #define XV_LANES 8                      /* interleaved xoshiro256++ lanes per block */
 #define XV_BLOCK ((uint64_t)1 << 16)    /* elements per block */
 
-enum xv_kind { XV_UNIFORM_F32 = 0, XV_UNIFORM_F64 = 1, XV_NORMAL_F32 = 2, XV_NORMAL_F64 = 3 };
+/* A kind is a distribution and an output type: kind = 4 * dist + type. */
+enum xv_dist { XV_UNIFORM = 0, XV_NORMAL = 1, XV_TRUNCNORM = 2 };
+enum xv_type { XV_F32 = 0, XV_F64 = 1, XV_F16 = 2, XV_BF16 = 3 };
+#define XV_KIND(dist, type) (4 * (dist) + (type))
+#define XV_NKINDS 12
 
-/* Elements [start, start + n) of the stream of (key, kind, a, b) into dst.
- * Uniform: a = low, b = high; normal: a = mean, b = std.  threads >= 1;
- * isa = -1 picks the best SIMD path of this CPU, else an index of
- * xv_isa_name (tests use it to compare paths).  Returns 0, or -1 for an
- * unavailable isa or an unknown kind. */
-int xv_fill(const uint64_t key[4], int kind, double a, double b, uint64_t start, uint64_t n,
+/* Elements [start, start + n) of the stream of (key, kind, params) into dst.
+ * params: uniform (low, high); normal (mean, std); truncated normal
+ * (mean, std, a, b) with absolute bounds a < b (either may be infinite).
+ * threads >= 1; isa = -1 picks the best SIMD path of this CPU, else an
+ * index of xv_isa_name (tests use it to compare paths).  Returns 0, or -1
+ * for an unavailable isa or an unknown kind.  The caller validates params. */
+int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
             void *dst, int threads, int isa);
 
 /* Raw 64-bit outputs 0..n-1 of block `block` in stream order (lane i % 8,
@@ -30,11 +35,15 @@ void xv_raw_block(const uint64_t key[4], uint64_t block, uint64_t n, uint64_t *d
 void xv_lane_state(const uint64_t key[4], uint64_t block, int lane, uint64_t s[4]);
 
 /* Test hooks, scalar code: y = ln(x) for normal 0 < x <= 1; (c, s) = cos and
- * sin of 2*pi * k / 2^24 (float32, k < 2^24) or 2*pi * k / 2^53 (float64). */
+ * sin of 2*pi * k / 2^24 (float32, k < 2^24) or 2*pi * k / 2^53 (float64);
+ * the standard normal CDF; float32 rounded to float16 / bfloat16 bits. */
 void xv_log_f32(const float *x, float *y, size_t n);
 void xv_log_f64(const double *x, double *y, size_t n);
 void xv_turn_f32(const uint32_t *k, float *c, float *s, size_t n);
 void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n);
+void xv_ndtr_f64(const double *x, double *y, size_t n);
+void xv_round_f16(const float *x, uint16_t *y, size_t n);
+void xv_round_bf16(const float *x, uint16_t *y, size_t n);
 
 int xv_isa_count(void);                 /* number of compiled SIMD paths */
 const char *xv_isa_name(int isa);       /* "baseline", "avx2", "avx512" */

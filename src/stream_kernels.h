@@ -5,18 +5,21 @@
  * writes `ngroups` whole groups; the layout of a group is the stream
  * definition (README, "Stream specification"):
  *
- *   uniform float32: 1 step  -> 16 values, value i from 32-bit word i of the
- *                    step's 8 outputs read as 16 little-endian words
- *                    (word 2j = low half of lane j, 2j+1 = high half);
- *                    u = (w >> 8) * 2^-24
- *   uniform float64: 1 step  -> 8 values, u = (x >> 11) * 2^-53
- *   normal  float32: 2 steps -> 32 values: values 0..15 r*cos, 16..31 r*sin,
- *                    radius from word i of step A, angle from word i of step B
- *   normal  float64: 2 steps -> 16 values: values 0..7 r*cos, 8..15 r*sin,
- *                    radius from lane j of step A, angle from lane j of step B
+ *   uniform float32:   1 step  -> 16 values, value i from 32-bit word i of the
+ *                      step's 8 outputs read as 16 little-endian words
+ *                      (word 2j = low half of lane j, 2j+1 = high half);
+ *                      u = (w >> 8) * 2^-24
+ *   uniform float64:   1 step  -> 8 values, u = (x >> 11) * 2^-53
+ *   normal float32:    2 steps -> 32 values: values 0..15 r*cos, 16..31 r*sin,
+ *                      radius from word i of step A, angle from word i of step B
+ *   normal float64:    2 steps -> 16 values: values 0..7 r*cos, 8..15 r*sin,
+ *                      radius from lane j of step A, angle from lane j of step B
+ *   truncated float32: 1 step  -> 16 values, value i from k = word i >> 8
+ *   truncated float64: 1 step  -> 8 values, value j from k = lane j >> 11
  *
- * Every path computes the same IEEE operations in the same order, so all
- * paths give bit-identical output (tests/test_stream.py checks this).
+ * float16 and bfloat16 kernels compute the float32 group and round each
+ * value to nearest even.  Every path computes the same IEEE operations in
+ * the same order, so all paths give bit-identical output (tests check it).
  */
 
 #define XV_CAT2(a, b) a##b
@@ -65,31 +68,155 @@ XV_TARGET static void XV_FN(xv_skip)(xv_lanes *st, size_t nsteps)
     XV_FN(xv_store)(st, &r);
 }
 
-XV_TARGET static void XV_FN(xv_uniform_f32)(xv_lanes *st, size_t ngroups, void *out,
-                                            const xv_params *p)
+/* ---- one group of float32 values, by distribution ----------------------- */
+
+XV_INLINE void XV_FN(xv_grp_uniform)(XV_FN(xv_regs) *r, float *v, const xv_params_f *p)
 {
-    float *dst = (float *)out;
-    const float lo = p->lo_f, span = p->span_f, cap = p->cap_f;
-    XV_FN(xv_regs) r;
-    XV_FN(xv_load)(st, &r);
-    for (size_t g = 0; g < ngroups; g++) {
-        uint32_t w[16];
-        XV_FN(xv_step8)(&r, w);
-        XV_SIMD
-        for (int i = 0; i < 16; i++) {
-            const float u = (float)(int32_t)(w[i] >> 8) * 0x1p-24f;
-            const float v = lo + span * u;
-            dst[16 * g + i] = v < cap ? v : cap;
-        }
+    const float lo = p->lo, span = p->span, cap = p->cap;
+    uint32_t w[16];
+    XV_FN(xv_step8)(r, w);
+    XV_SIMD
+    for (int i = 0; i < 16; i++) {
+        const float u = (float)(int32_t)(w[i] >> 8) * 0x1p-24f;
+        const float x = lo + span * u;
+        v[i] = x < cap ? x : cap;
     }
-    XV_FN(xv_store)(st, &r);
 }
+
+XV_INLINE void XV_FN(xv_grp_normal)(XV_FN(xv_regs) *r, float *v, const xv_params_f *p)
+{
+    const float mean = p->mean, sd = p->sd;
+    uint32_t wr[16], wa[16];
+    XV_FN(xv_step8)(r, wr);
+    XV_FN(xv_step8)(r, wa);
+    XV_SIMD
+    for (int i = 0; i < 16; i++) {
+        /* radius uniform in (0, 1] from all 32 bits: one rounding */
+        const float u1 = (float)(int32_t)(wr[i] >> 8) * 0x1p-24f +
+                         (float)(int32_t)((wr[i] & 0xFFu) + 1u) * 0x1p-32f;
+        const float rad = __builtin_sqrtf(-2.0f * xv_log_f(u1));
+        float cq, sq;   /* angle 2*pi*k / 2^24 */
+        xv_cossin_turn_f((int32_t)(wa[i] >> 8), &cq, &sq);
+        v[i] = mean + sd * (rad * cq);
+        v[16 + i] = mean + sd * (rad * sq);
+    }
+}
+
+/* Inverse CDF on the uniform (k + 1/2) / 2^24 mapped into [Phi(alpha), Phi(beta)]:
+ * q = p - 1/2 from the exact s = (2k + 1 - 2^24) / 2^24, and the tail
+ * probability t from (k + 1/2) / 2^24 or its complement, so both are
+ * accurate where they are used. */
+XV_INLINE void XV_FN(xv_grp_truncnorm)(XV_FN(xv_regs) *r, float *v, const xv_params_f *p)
+{
+    const float mean = p->mean, sd = p->sd, clo = p->clo, chi = p->chi;
+    const float pa = p->pa, qb = p->qb, w = p->w, qc = p->qc, h = p->h;
+    uint32_t wd[16];
+    XV_FN(xv_step8)(r, wd);
+    XV_SIMD
+    for (int i = 0; i < 16; i++) {
+        const int32_t k = (int32_t)(wd[i] >> 8);
+        const float kf = (float)k;
+        const float s = (kf * 0x1p-23f - 1.0f) + 0x1p-24f;            /* exact */
+        const float q = qc + s * h;
+        const float ulo = kf * 0x1p-24f + 0x1p-25f;
+        const float uhi = (float)(0xFFFFFF - k) * 0x1p-24f + 0x1p-25f;
+        /* select operands, not results: GCC will not if-convert FP arithmetic */
+        const float t = (q < 0.0f ? pa : qb) + (q < 0.0f ? ulo : uhi) * w;
+        const float x = mean + sd * xv_ndtri_f(q, t);
+        const float y = x < clo ? clo : x;
+        v[i] = y > chi ? chi : y;
+    }
+}
+
+/* ---- float32, float16 and bfloat16 kernels of each distribution ---------- */
+
+/* n float32 values (n a multiple of 16) to float16 bits, rounded to nearest
+ * even: F16C's vcvtps2ph with the rounding mode in the instruction where the
+ * path has it (XV_HALF_VEC = floats per vector), else xv_f16_bits; both are
+ * exact IEEE rounding, so they agree on every input. */
+XV_TARGET XV_INLINE void XV_FN(xv_put_f16)(uint16_t *dst, const float *v, int n)
+{
+#if XV_HALF_VEC == 16
+    for (int i = 0; i < n; i += 16)
+        _mm256_storeu_si256((__m256i *)(dst + i),
+                            _mm512_cvtps_ph(_mm512_loadu_ps(v + i), _MM_FROUND_TO_NEAREST_INT));
+#elif XV_HALF_VEC == 8
+    for (int i = 0; i < n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(v + i), _MM_FROUND_TO_NEAREST_INT));
+#else
+    XV_SIMD
+    for (int i = 0; i < n; i++)
+        dst[i] = xv_f16_bits(v[i]);
+#endif
+}
+
+/* The same for bfloat16: xv_bf16_bits, written out for 512-bit vectors
+ * (the compiler's own version splits them). */
+XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n)
+{
+#if XV_HALF_VEC == 16
+    const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7FFF);
+    for (int i = 0; i < n; i += 16) {
+        const __m512i x = _mm512_castps_si512(_mm512_loadu_ps(v + i));
+        const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(x, 16), one);
+        const __m512i b = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(x, bias), odd), 16);
+        _mm256_storeu_si256((__m256i *)(dst + i), _mm512_cvtepi32_epi16(b));
+    }
+#else
+    XV_SIMD
+    for (int i = 0; i < n; i++)
+        dst[i] = xv_bf16_bits(v[i]);
+#endif
+}
+
+/* Half-precision kernels: values at or above thr (the uniform's upper edge
+ * in the output type; +inf for the normals) become capf, a value of the
+ * output type, before rounding. */
+#define XV_DEFINE_HALF(DIST, LEN, HALF)                                                     \
+    XV_TARGET static void XV_FN(xv_##DIST##_##HALF)(xv_lanes *st, size_t ngroups, void *out, \
+                                                   const xv_params *p)                       \
+    {                                                                                        \
+        uint16_t *dst = (uint16_t *)out;                                                     \
+        const float thr = p->f.thr, capf = p->f.capf;                                        \
+        XV_FN(xv_regs) r;                                                                    \
+        XV_FN(xv_load)(st, &r);                                                              \
+        for (size_t g = 0; g < ngroups; g++) {                                               \
+            float v[LEN];                                                                    \
+            XV_FN(xv_grp_##DIST)(&r, v, &p->f);                                              \
+            XV_SIMD                                                                          \
+            for (int i = 0; i < (LEN); i++)                                                  \
+                v[i] = v[i] < thr ? v[i] : capf;                                             \
+            XV_FN(xv_put_##HALF)(dst + (LEN) * g, v, (LEN));                                 \
+        }                                                                                    \
+        XV_FN(xv_store)(st, &r);                                                             \
+    }
+
+#define XV_DEFINE_F32_FAMILY(DIST, LEN)                                                     \
+    XV_TARGET static void XV_FN(xv_##DIST##_f32)(xv_lanes *st, size_t ngroups, void *out,    \
+                                                const xv_params *p)                          \
+    {                                                                                        \
+        float *dst = (float *)out;                                                           \
+        XV_FN(xv_regs) r;                                                                    \
+        XV_FN(xv_load)(st, &r);                                                              \
+        for (size_t g = 0; g < ngroups; g++)                                                 \
+            XV_FN(xv_grp_##DIST)(&r, dst + (LEN) * g, &p->f);                                \
+        XV_FN(xv_store)(st, &r);                                                             \
+    }                                                                                        \
+    XV_DEFINE_HALF(DIST, LEN, f16)                                                           \
+    XV_DEFINE_HALF(DIST, LEN, bf16)
+
+XV_DEFINE_F32_FAMILY(uniform, 16)
+XV_DEFINE_F32_FAMILY(normal, 32)
+XV_DEFINE_F32_FAMILY(truncnorm, 16)
+
+/* ---- float64 kernels ----------------------------------------------------- */
 
 XV_TARGET static void XV_FN(xv_uniform_f64)(xv_lanes *st, size_t ngroups, void *out,
                                             const xv_params *p)
 {
     double *dst = (double *)out;
-    const double lo = p->lo_d, span = p->span_d, cap = p->cap_d;
+    const double lo = p->d.lo, span = p->d.span, cap = p->d.cap;
     XV_FN(xv_regs) r;
     XV_FN(xv_load)(st, &r);
     for (size_t g = 0; g < ngroups; g++) {
@@ -105,38 +232,11 @@ XV_TARGET static void XV_FN(xv_uniform_f64)(xv_lanes *st, size_t ngroups, void *
     XV_FN(xv_store)(st, &r);
 }
 
-XV_TARGET static void XV_FN(xv_normal_f32)(xv_lanes *st, size_t ngroups, void *out,
-                                           const xv_params *p)
-{
-    float *dst = (float *)out;
-    const float mean = p->lo_f, sd = p->span_f;
-    XV_FN(xv_regs) r;
-    XV_FN(xv_load)(st, &r);
-    for (size_t g = 0; g < ngroups; g++) {
-        uint32_t wr[16], wa[16];
-        XV_FN(xv_step8)(&r, wr);
-        XV_FN(xv_step8)(&r, wa);
-        float *o = dst + 32 * g;
-        XV_SIMD
-        for (int i = 0; i < 16; i++) {
-            /* radius uniform in (0, 1] from all 32 bits: one rounding */
-            const float u1 = (float)(int32_t)(wr[i] >> 8) * 0x1p-24f +
-                             (float)(int32_t)((wr[i] & 0xFFu) + 1u) * 0x1p-32f;
-            const float r = __builtin_sqrtf(-2.0f * xv_log_f(u1));
-            float cq, sq;   /* angle 2*pi*k / 2^24 */
-            xv_cossin_turn_f((int32_t)(wa[i] >> 8), &cq, &sq);
-            o[i] = mean + sd * (r * cq);
-            o[16 + i] = mean + sd * (r * sq);
-        }
-    }
-    XV_FN(xv_store)(st, &r);
-}
-
 XV_TARGET static void XV_FN(xv_normal_f64)(xv_lanes *st, size_t ngroups, void *out,
                                            const xv_params *p)
 {
     double *dst = (double *)out;
-    const double mean = p->lo_d, sd = p->span_d;
+    const double mean = p->d.mean, sd = p->d.sd;
     XV_FN(xv_regs) r;
     XV_FN(xv_load)(st, &r);
     for (size_t g = 0; g < ngroups; g++) {
@@ -147,22 +247,58 @@ XV_TARGET static void XV_FN(xv_normal_f64)(xv_lanes *st, size_t ngroups, void *o
         XV_SIMD
         for (int j = 0; j < 8; j++) {
             const double u1 = xv_u53_to_d((xr[j] >> 11) + 1) * 0x1p-53;   /* (0, 1] */
-            const double r = __builtin_sqrt(-2.0 * xv_log_d(u1));
+            const double rad = __builtin_sqrt(-2.0 * xv_log_d(u1));
             double cq, sq;  /* angle 2*pi*k / 2^53 */
             xv_cossin_turn_d(xa[j] >> 11, &cq, &sq);
-            o[j] = mean + sd * (r * cq);
-            o[8 + j] = mean + sd * (r * sq);
+            o[j] = mean + sd * (rad * cq);
+            o[8 + j] = mean + sd * (rad * sq);
         }
     }
     XV_FN(xv_store)(st, &r);
 }
 
+/* As the float32 truncated normal, with k = x >> 11 and 2^53 in place of 2^24. */
+XV_TARGET static void XV_FN(xv_truncnorm_f64)(xv_lanes *st, size_t ngroups, void *out,
+                                              const xv_params *p)
+{
+    double *dst = (double *)out;
+    const double mean = p->d.mean, sd = p->d.sd, clo = p->d.clo, chi = p->d.chi;
+    const double pa = p->d.pa, qb = p->d.qb, w = p->d.w, qc = p->d.qc, h = p->d.h;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    for (size_t g = 0; g < ngroups; g++) {
+        uint64_t xs[8];
+        XV_FN(xv_step8)(&r, xs);
+        XV_SIMD
+        for (int j = 0; j < 8; j++) {
+            const uint64_t k = xs[j] >> 11;
+            const double kd = xv_u53_to_d(k);
+            const double s = (kd * 0x1p-52 - 1.0) + 0x1p-53;              /* exact */
+            const double q = qc + s * h;
+            const double ulo = kd * 0x1p-53 + 0x1p-54;
+            const double uhi = xv_u53_to_d(0x1FFFFFFFFFFFFFULL - k) * 0x1p-53 + 0x1p-54;
+            const double t = (q < 0.0 ? pa : qb) + (q < 0.0 ? ulo : uhi) * w;
+            const double x = mean + sd * xv_ndtri_d(q, t);
+            const double y = x < clo ? clo : x;
+            dst[8 * g + j] = y > chi ? chi : y;
+        }
+    }
+    XV_FN(xv_store)(st, &r);
+}
+
+/* indexed by kind = 4 * dist + type */
 static const xv_kernels XV_FN(xv_kernels) = {
     XV_FN(xv_skip),
-    {XV_FN(xv_uniform_f32), XV_FN(xv_uniform_f64), XV_FN(xv_normal_f32), XV_FN(xv_normal_f64)},
+    {XV_FN(xv_uniform_f32), XV_FN(xv_uniform_f64), XV_FN(xv_uniform_f16), XV_FN(xv_uniform_bf16),
+     XV_FN(xv_normal_f32), XV_FN(xv_normal_f64), XV_FN(xv_normal_f16), XV_FN(xv_normal_bf16),
+     XV_FN(xv_truncnorm_f32), XV_FN(xv_truncnorm_f64), XV_FN(xv_truncnorm_f16),
+     XV_FN(xv_truncnorm_bf16)},
     XV_COPY,
 };
 
+#undef XV_DEFINE_F32_FAMILY
+#undef XV_DEFINE_HALF
+#undef XV_HALF_VEC
 #undef XV_FN
 #undef XV_NV
 #undef XV_SUFFIX

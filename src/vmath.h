@@ -15,12 +15,24 @@
  *       (bits = 24 / 53): the angle is reduced exactly in integers to a
  *       quadrant q = round(4k / 2^bits) and a rest f = 4k / 2^bits - q, so no
  *       large-argument reduction is needed and zeros of sin/cos are exact.
+ *   xv_ndtri_f / xv_ndtri_d:  the standard normal quantile from q = p - 1/2
+ *       and t = min(p, 1 - p), each computed accurately by the caller:
+ *       Wichura's algorithm AS 241 (Applied Statistics 37, 1988), PPND7 in
+ *       float32 and PPND16 in float64, written branch-free (every lane
+ *       computes the branch variables and selects), one division.
+ *   xv_f16_bits / xv_bf16_bits:  float32 to float16 / bfloat16 bits, rounded
+ *       to nearest even, subnormals included, in integer and plain IEEE
+ *       operations (no F16C), so every path agrees.
+ *   xv_ndtr:  the standard normal CDF, scalar, for setting up the truncated
+ *       normal; plain double arithmetic with no libm call beyond exact
+ *       ones, so it gives the same bits on every IEEE machine.
  *
  * Series lengths are set so the truncation error is below half an ulp.
  */
 #ifndef XAVIER_VMATH_H
 #define XAVIER_VMATH_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -162,6 +174,149 @@ XV_INLINE void xv_cossin_turn_d(uint64_t k, double *c, double *s)
     double sn, cs;
     xv_sincos_qpi_d(f, &sn, &cs);
     XV_ROTATE_QUADRANT(q, sn, cs, c, s);
+}
+
+/* ---- normal quantile (AS 241) --------------------------------------------- */
+
+/* z with Phi(z) = p, from q = p - 1/2 and t = min(p, 1 - p) > 0 (a normal
+ * float).  Central branch |q| <= 0.425: z = q A(r) / B(r), r = 0.180625 - q^2;
+ * tails: r = sqrt(-ln t), z = sign(q) C(r - 1.6) / D(r - 1.6) for r <= 5,
+ * else sign(q) E(r - 5) / F(r - 5).  PPND7: relative error about 1e-7. */
+XV_INLINE float xv_ndtri_f(float q, float t)
+{
+    const float rc = 0.180625f - q * q;
+    const float nc = q * (((5.9109374720e+01f * rc + 1.5929113202e+02f) * rc +
+                           5.0434271938e+01f) * rc + 3.3871327179e+00f);
+    const float dc = ((6.7187563600e+01f * rc + 7.8757757664e+01f) * rc +
+                      1.7895169469e+01f) * rc + 1.0f;
+    const float rt = __builtin_sqrtf(-xv_log_f(t));
+    const int far = rt > 5.0f;
+    const float x = rt - (far ? 5.0f : 1.6f);
+    const float n3 = far ? 1.7337203997e-02f : 1.7023821103e-01f;
+    const float n2 = far ? 4.2868294337e-01f : 1.3067284816e+00f;
+    const float n1 = far ? 3.0812263860e+00f : 2.7568153900e+00f;
+    const float n0 = far ? 6.6579051150e+00f : 1.4234372777e+00f;
+    const float d2 = far ? 1.2258202635e-02f : 1.2021132975e-01f;
+    const float d1 = far ? 2.4197894225e-01f : 7.3700164250e-01f;
+    const float nt = ((n3 * x + n2) * x + n1) * x + n0;
+    const float dt = (d2 * x + d1) * x + 1.0f;
+    const int central = (q < 0.0f ? -q : q) <= 0.425f;
+    const float num = central ? nc : (q < 0.0f ? -nt : nt);
+    return num / (central ? dc : dt);
+}
+
+/* PPND16: relative error about 1e-16. */
+XV_INLINE double xv_ndtri_d(double q, double t)
+{
+    const double rc = 0.180625 - q * q;
+    const double nc = q * (((((((2.5090809287301226727e+3 * rc + 3.3430575583588128105e+4) * rc +
+                                6.7265770927008700853e+4) * rc + 4.5921953931549871457e+4) * rc +
+                              1.3731693765509461125e+4) * rc + 1.9715909503065514427e+3) * rc +
+                            1.3314166789178437745e+2) * rc + 3.3871328727963666080e+0);
+    const double dc = ((((((5.2264952788528545610e+3 * rc + 2.8729085735721942674e+4) * rc +
+                           3.9307895800092710610e+4) * rc + 2.1213794301586595867e+4) * rc +
+                         5.3941960214247511077e+3) * rc + 6.8718700749205790830e+2) * rc +
+                       4.2313330701600911252e+1) * rc + 1.0;
+    const double rt = __builtin_sqrt(-xv_log_d(t));
+    const int far = rt > 5.0;
+    const double x = rt - (far ? 5.0 : 1.6);
+    const double n7 = far ? 2.01033439929228813265e-7 : 7.74545014278341407640e-4;
+    const double n6 = far ? 2.71155556874348757815e-5 : 2.27238449892691845833e-2;
+    const double n5 = far ? 1.24266094738807843860e-3 : 2.41780725177450611770e-1;
+    const double n4 = far ? 2.65321895265761230930e-2 : 1.27045825245236838258e+0;
+    const double n3 = far ? 2.96560571828504891230e-1 : 3.64784832476320460504e+0;
+    const double n2 = far ? 1.78482653991729133580e+0 : 5.76949722146069140550e+0;
+    const double n1 = far ? 5.46378491116411436990e+0 : 4.63033784615654529590e+0;
+    const double n0 = far ? 6.65790464350110377720e+0 : 1.42343711074968357734e+0;
+    const double d7 = far ? 2.04426310338993978564e-15 : 1.05075007164441684324e-9;
+    const double d6 = far ? 1.42151175831644588870e-7 : 5.47593808499534494600e-4;
+    const double d5 = far ? 1.84631831751005468180e-5 : 1.51986665636164571966e-2;
+    const double d4 = far ? 7.86869131145613259100e-4 : 1.48103976427480074590e-1;
+    const double d3 = far ? 1.48753612908506148525e-2 : 6.89767334985100004550e-1;
+    const double d2 = far ? 1.36929880922735805310e-1 : 1.67638483018380384940e+0;
+    const double d1 = far ? 5.99832206555887937690e-1 : 2.05319162663775882187e+0;
+    const double nt = ((((((n7 * x + n6) * x + n5) * x + n4) * x + n3) * x + n2) * x + n1) * x + n0;
+    const double dt = ((((((d7 * x + d6) * x + d5) * x + d4) * x + d3) * x + d2) * x + d1) * x + 1.0;
+    const int central = (q < 0.0 ? -q : q) <= 0.425;
+    const double num = central ? nc : (q < 0.0 ? -nt : nt);
+    return num / (central ? dc : dt);
+}
+
+/* ---- half precision ---------------------------------------------------- */
+
+/* float32 -> float16 bits, round to nearest even; overflow gives infinity
+ * (callers keep values in range). */
+XV_INLINE uint16_t xv_f16_bits(float f)
+{
+    const uint32_t x = xv_f2u(f);
+    const uint32_t sign = (x >> 16) & 0x8000u;
+    const uint32_t ax = x & 0x7FFFFFFFu;
+    /* normal halves: rebias the exponent by -112, round at bit 13 */
+    const uint32_t nrm = (ax - 0x38000000u + 0xFFFu + ((ax >> 13) & 1u)) >> 13;
+    /* below 2^-14: adding 0.5 rounds |f| to a multiple of 2^-24 in place */
+    const uint32_t sub = xv_f2u(xv_u2f(ax) + 0.5f) - 0x3F000000u;
+    uint32_t h = ax < 0x38800000u ? sub : nrm;
+    h = ax >= 0x47800000u ? 0x7C00u : h;
+    return (uint16_t)(h | sign);
+}
+
+/* float32 -> bfloat16 bits (the upper half), round to nearest even. */
+XV_INLINE uint16_t xv_bf16_bits(float f)
+{
+    const uint32_t x = xv_f2u(f);
+    return (uint16_t)((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
+}
+
+/* ---- the normal CDF, scalar -------------------------------------------- */
+
+/* exp(x) for -700 < x <= 0: 2^k exp(r), |r| <= ln2 / 2, Taylor to r^14. */
+static inline double xv_exp_neg(double x)
+{
+    const double k = floor(x * 1.44269504088896340736 + 0.5);
+    const double r = (x - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10;
+    double inv_fact[15];
+    inv_fact[0] = 1.0;
+    for (int i = 1; i < 15; i++)
+        inv_fact[i] = inv_fact[i - 1] / i;
+    double p = inv_fact[14];
+    for (int i = 13; i >= 0; i--)
+        p = p * r + inv_fact[i];
+    return ldexp(p, (int)k);
+}
+
+/* Phi(x): 0.5 + phi(x) * sum x^(2n+1) / (2n+1)!! for |x| < 1, else the
+ * continued fraction phi(|x|) / (|x| + 1/(|x| + 2/(|x| + ...))), 400 terms
+ * (converged to 1e-16 from |x| = 1 on); relative error below 1e-15. */
+static inline double xv_ndtr(double x)
+{
+    if (x != x)
+        return x;
+    if (x < -37.0)
+        return 0.0;
+    if (x > 37.0)
+        return 1.0;
+    const double ax = x < 0 ? -x : x;
+    /* exp(-x^2/2) with x = xh + xl, xh a multiple of 2^-16: xh^2 is exact,
+     * so the large part of the exponent carries no rounding (as Cephes does) */
+    const double xh = floor(ax * 65536.0) / 65536.0, xl = ax - xh;
+    const double pdf = 0.398942280401432677940 * xv_exp_neg(-0.5 * (xh * xh)) *
+                       xv_exp_neg(-0.5 * (xl * (2.0 * xh + xl)));
+    if (ax < 1.0) {
+        double term = x, sum = x;
+        for (int n = 0; n < 200; n++) {
+            term = term * (x * x) / (2 * n + 3);
+            const double next = sum + term;
+            if (next == sum)
+                break;
+            sum = next;
+        }
+        return 0.5 + pdf * sum;
+    }
+    double f = ax;
+    for (int k = 400; k >= 1; k--)
+        f = ax + k / f;
+    const double tail = pdf / f;
+    return x < 0 ? tail : 1.0 - tail;
 }
 
 #endif

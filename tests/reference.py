@@ -102,3 +102,36 @@ def box_muller(u1, u2, half):
     c = (r * np.cos(theta)).reshape(-1, half)
     s = (r * np.sin(theta)).reshape(-1, half)
     return np.concatenate([c, s], axis=1).ravel()
+
+
+# ---- truncated normal (README, "Stream specification") -------------------------
+
+def truncnorm_k(raw, bits):
+    """The integers k of a block's truncated normal values: float32 takes
+    k = w >> 8 of each 32-bit word (bits 24), float64 k = R >> 11 (bits 53)."""
+    if bits == 24:
+        return raw.astype("<u8").view("<u4") >> 8
+    return raw >> np.uint64(11)
+
+
+def truncnorm_values(k, bits, mean, std, a, b):
+    """Reference values in float64 (scipy's ndtr and ndtri): the normal quantile
+    of p = Phi(alpha) + u (Phi(beta) - Phi(alpha)), u = (k + 1/2) / 2**bits,
+    taken from the tail that p lies in so that tail probabilities keep their
+    relative accuracy, then mean + std * z, clamped to [a, b]."""
+    from scipy import special
+
+    alpha, beta = (a - mean) / std, (b - mean) / std
+    pa, qb = special.ndtr(alpha), special.ndtr(-beta)
+    if beta <= 0:
+        w = special.ndtr(beta) - pa
+    elif alpha >= 0:
+        w = special.ndtr(-alpha) - qb
+    else:
+        w = 1.0 - pa - qb
+    kf = k.astype(np.float64)              # exact: k < 2**53
+    u_lo = (kf + 0.5) / 2.0**bits          # (k + 1/2) / 2**bits, and its complement
+    u_hi = ((2.0**bits - 1 - kf) + 0.5) / 2.0**bits
+    t_lo, t_hi = pa + u_lo * w, qb + u_hi * w
+    z = np.where(t_lo < t_hi, special.ndtri(t_lo), -special.ndtri(t_hi))
+    return np.clip(mean + std * z, a, b)

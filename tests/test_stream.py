@@ -12,25 +12,57 @@ import xavier
 from xavier import _core
 from xavier._api import seed_key
 
+# every kind, with the dtype its output array takes (bfloat16 bits as uint16,
+# so that these tests need no ml_dtypes) and its parameters
+UNIFORM_P, NORMAL_P, TRUNC_P = (-0.75, 1.5), (0.25, 2.0), (0.25, 2.0, -1.0, 3.5)
 KINDS = {
-    _core.UNIFORM_F32: (np.float32, -0.75, 1.5),
-    _core.UNIFORM_F64: (np.float64, -0.75, 1.5),
-    _core.NORMAL_F32: (np.float32, 0.25, 2.0),
-    _core.NORMAL_F64: (np.float64, 0.25, 2.0),
+    _core.UNIFORM_F32: (np.float32, UNIFORM_P),
+    _core.UNIFORM_F64: (np.float64, UNIFORM_P),
+    _core.UNIFORM_F16: (np.float16, UNIFORM_P),
+    _core.UNIFORM_BF16: (np.uint16, UNIFORM_P),
+    _core.NORMAL_F32: (np.float32, NORMAL_P),
+    _core.NORMAL_F64: (np.float64, NORMAL_P),
+    _core.NORMAL_F16: (np.float16, NORMAL_P),
+    _core.NORMAL_BF16: (np.uint16, NORMAL_P),
+    _core.TRUNCNORM_F32: (np.float32, TRUNC_P),
+    _core.TRUNCNORM_F64: (np.float64, TRUNC_P),
+    _core.TRUNCNORM_F16: (np.float16, TRUNC_P),
+    _core.TRUNCNORM_BF16: (np.uint16, TRUNC_P),
 }
 BLOCK = _core.BLOCK
 
 
-def fill(kind, n, start=0, key=None, threads=1, isa=None):
-    dtype, a, b = KINDS[kind]
+def fill(kind, n, start=0, key=None, threads=1, isa=None, params=None):
+    dtype, default = KINDS[kind]
     out = np.empty(n, dtype=dtype)
     key = seed_key(2024) if key is None else key
-    return _core.fill(out, key, kind, a, b, start, threads, isa)
+    return _core.fill(out, key, kind, default if params is None else params, start, threads, isa)
+
+
+def bits(x):
+    """The bytes of an array, for exact comparisons (NaN-safe, dtype-blind)."""
+    return np.ascontiguousarray(x).view(np.uint8)
 
 
 def test_constants():
     assert _core.STREAM_VERSION == 1
     assert _core.LANES == ref.LANES and _core.BLOCK == ref.BLOCK
+    # kind = 4 * distribution + output type
+    for dist in (_core.UNIFORM, _core.NORMAL, _core.TRUNCNORM):
+        for typ in (_core.F32, _core.F64, _core.F16, _core.BF16):
+            assert 4 * dist + typ in KINDS
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_fill_rejects_arrays_of_the_wrong_type(kind):
+    dtype, params = KINDS[kind]
+    for other in (np.float32, np.float64, np.float16, np.int32, np.complex64):
+        if np.dtype(other) == np.dtype(dtype) or (dtype is np.uint16 and other is np.float16):
+            continue
+        with pytest.raises(TypeError, match="out"):
+            _core.fill(np.empty(8, other), seed_key(1), kind, params)
+    with pytest.raises(ValueError, match="kind"):
+        _core.fill(np.empty(8, dtype), seed_key(1), 12, params)
 
 
 # ---- the specification, checked against the pure-Python reference -------------
@@ -53,15 +85,15 @@ def test_uniform_values_follow_spec_exactly(block):
     raw = _core.raw_block(key, block, BLOCK // 2)     # a float32 value per 32-bit word
     start = block * BLOCK
     got32 = fill(_core.UNIFORM_F32, BLOCK, start=start, key=key)
-    np.testing.assert_array_equal(got32, ref.uniform_f32(raw, -0.75, 1.5))
+    np.testing.assert_array_equal(got32, ref.uniform_f32(raw, *UNIFORM_P))
     got64 = fill(_core.UNIFORM_F64, BLOCK // 2, start=start, key=key)
-    np.testing.assert_array_equal(got64, ref.uniform_f64(raw, -0.75, 1.5))
+    np.testing.assert_array_equal(got64, ref.uniform_f64(raw, *UNIFORM_P))
 
 
 def test_normal_f32_matches_float64_box_muller():
     key = seed_key(5)
     n = 4 * BLOCK
-    unit = _core.fill(np.empty(n, np.float32), key, _core.NORMAL_F32, 0.0, 1.0, 0, 2)
+    unit = _core.fill(np.empty(n, np.float32), key, _core.NORMAL_F32, (0.0, 1.0), 0, 2)
     scaled = fill(_core.NORMAL_F32, n, key=key)     # mean 0.25, std 2
     for blk in range(4):
         raw = _core.raw_block(key, blk, BLOCK // 2)
@@ -92,6 +124,109 @@ def test_normal_f64_matches_float64_box_muller():
         z = ref.box_muller(u1, u2, 8)
         part = (got[blk * BLOCK:(blk + 1) * BLOCK] - 0.25) / 2.0
         np.testing.assert_allclose(part, z, rtol=1e-12, atol=1e-14)
+
+
+# truncated normal: (mean, std, a, b) cases, from the Keras/JAX two-sigma case
+# to one-sided and far-tail intervals
+TRUNC_CASES = [(0.0, 1.0, -2.0, 2.0), (0.25, 2.0, -1.0, 3.5), (0.0, 1.0, 3.0, 6.0),
+               (0.0, 0.02, -2.0, 2.0), (0.0, 1.0, -np.inf, -5.0), (1.0, 0.5, 4.0, np.inf),
+               (0.0, 1.0, -np.inf, np.inf), (-3.0, 1.0, -0.5, 0.5)]
+
+
+@pytest.mark.parametrize("case", TRUNC_CASES, ids=repr)
+def test_truncnorm_f32_follows_spec(case):
+    """float32: the quantile of (k + 1/2) / 2**24 mapped into [Phi(alpha),
+    Phi(beta)], within PPND7's accuracy, clamped to [a, b]."""
+    key = seed_key(91)
+    got = fill(_core.TRUNCNORM_F32, BLOCK, start=2 * BLOCK, key=key, params=case)
+    k = ref.truncnorm_k(_core.raw_block(key, 2, BLOCK // 2), 24)
+    want = ref.truncnorm_values(k, 24, *case)
+    mean, std, a, b = case
+    assert (got >= np.float32(a)).all() and (got <= np.float32(b)).all()
+    # PPND7 (~1e-7) plus a few float32 roundings: measured <= 4.5e-7 |z|
+    _assert_close_on_z_scale(got, want, mean, std, 1e-6)
+
+
+def _assert_close_on_z_scale(got, want, mean, std, tol):
+    """|got - want| <= tol * (|mean| + std * max(1, |z|)): errors of z, and the
+    rounding of mean + std * z, which is relative to its terms."""
+    z = (want - mean) / std
+    scale = abs(mean) + std * np.maximum(1.0, np.abs(z))
+    err = np.abs(got.astype(np.float64) - want)
+    assert (err <= tol * scale).all(), float((err / scale).max())
+
+
+@pytest.mark.parametrize("case", TRUNC_CASES, ids=repr)
+def test_truncnorm_f64_follows_spec(case):
+    key = seed_key(92)
+    got = fill(_core.TRUNCNORM_F64, BLOCK // 4, start=3 * BLOCK, key=key, params=case)
+    k = ref.truncnorm_k(_core.raw_block(key, 3, BLOCK // 4), 53)
+    want = ref.truncnorm_values(k, 53, *case)
+    mean, std, a, b = case
+    assert (got >= a).all() and (got <= b).all()
+    # PPND16 (~1e-16) plus float64 roundings: measured <= 1.2e-15 |z|
+    _assert_close_on_z_scale(got, want, mean, std, 4e-15)
+
+
+def test_truncnorm_is_odd_for_symmetric_bounds():
+    """With mean 0 and a = -b, k and 2**24 - 1 - k give exactly opposite
+    values (float32: a block of 65536 24-bit k holds ~128 such pairs)."""
+    key = seed_key(5)
+    got = fill(_core.TRUNCNORM_F32, 4 * BLOCK, key=key, params=(0.0, 1.3, -2.6, 2.6))
+    k = np.concatenate([ref.truncnorm_k(_core.raw_block(key, blk, BLOCK // 2), 24)
+                        for blk in range(4)]).astype(np.int64)
+    order = np.argsort(k)
+    comp = np.searchsorted(k[order], 2**24 - 1 - k)
+    comp = np.minimum(comp, k.size - 1)
+    has = k[order][comp] == 2**24 - 1 - k
+    i, j = np.nonzero(has)[0], order[comp[has]]
+    assert i.size > 100
+    np.testing.assert_array_equal(got[i], -got[j])
+
+
+@pytest.mark.parametrize("dist", ["normal", "truncnorm"])
+@pytest.mark.parametrize("half", ["f16", "bf16"])
+def test_half_precision_is_the_float32_stream_rounded(dist, half):
+    f32 = getattr(_core, f"{dist.upper()}_F32")
+    kind = getattr(_core, f"{dist.upper()}_{half.upper()}")
+    # std 1e-6 puts float16 values deep in its subnormal range
+    for params in ({"normal": (0.25, 2.0), "truncnorm": (0.25, 2.0, -1.0, 3.5)}[dist],
+                   {"normal": (0.0, 1e-6), "truncnorm": (0.0, 1e-6, -3e-6, 1e-6)}[dist]):
+        n = 2 * BLOCK + 1001
+        x = fill(f32, n, params=params)
+        got = fill(kind, n, params=params)
+        want = _core._round_half(x, bfloat16=(half == "bf16"))
+        np.testing.assert_array_equal(got.view(np.uint16), want)
+
+
+@pytest.mark.parametrize("half", ["f16", "bf16"])
+@pytest.mark.parametrize("low, high", [(-0.75, 1.5), (-0.3, 0.7), (0.0, 1.0), (1e-5, 3e-5),
+                                       (-1.0, -0.999), (1.0, 1.0001), (2.0, 2.0)])
+def test_half_precision_uniform_is_rounded_and_capped_below_high(half, low, high):
+    """Each value is the float32 value rounded, except those that round to
+    high (as the type holds it): they become the largest value below it.
+    When low and high round to the same value, every value is low's."""
+    kind = getattr(_core, f"UNIFORM_{half.upper()}")
+    bf = half == "bf16"
+    n = 3 * BLOCK
+    x = fill(_core.UNIFORM_F32, n, params=(low, high))
+    got = fill(kind, n, params=(low, high)).view(np.uint16)
+    rounded = _core._round_half(x, bfloat16=bf)
+    hb = int(_core._round_half(np.float32(high), bfloat16=bf)[0])
+    lb = int(_core._round_half(np.float32(low), bfloat16=bf)[0])
+
+    def value(b):  # a half's bits as a float
+        b = np.asarray(b, np.uint16)
+        return (b.astype(np.uint32) << 16).view(np.float32) if bf else b.view(np.float16)
+
+    if value(hb) > value(lb):
+        below = (np.int64(hb) - 1) if value(hb) > 0 else (np.int64(hb) + 1 if hb & 0x8000 else 0x8001)
+        capped = rounded == hb
+        np.testing.assert_array_equal(got[~capped], rounded[~capped])
+        assert (got[capped] == below).all()
+        assert (value(got) < value(hb)).all() and (value(got) >= value(lb)).all()
+    else:
+        assert (got == lb).all()
 
 
 # ---- the math kernels against numpy ------------------------------------------
@@ -159,6 +294,53 @@ def test_log_f64_accuracy():
     assert (np.abs(got[nz] - np.log(u[nz])) / np.abs(np.log(u[nz]))).max() < 1e-15
 
 
+def test_ndtr_setup_math():
+    """The CDF that sets up the truncated normal, against SciPy (whose own
+    error grows as x**2 in the far tail) and, when available, mpmath."""
+    from scipy import special
+    x = np.concatenate([-np.linspace(0, 37, 20001), np.linspace(0, 37, 20001)])
+    got, want = _core._ndtr(x), special.ndtr(x)
+    low = x <= 0
+    rel = np.abs(got[low] / want[low] - 1)
+    assert (rel <= 1e-15 * (2 + x[low] ** 2)).all()
+    assert np.abs(got[~low] - want[~low]).max() <= 2.3e-16
+    assert _core._ndtr(np.array([-np.inf, -38.0, 0.0, 38.0, np.inf])).tolist() == [0, 0, 0.5, 1, 1]
+    try:
+        import mpmath
+    except ImportError:
+        return
+    mpmath.mp.dps = 40
+    for xi in (-36.6, -30.0, -20.0, -10.0, -5.0, -2.5, -2.0, -1.999, -1.0, -0.3):
+        assert abs(_core._ndtr(np.array([xi]))[0] / float(mpmath.ncdf(xi)) - 1) < 2e-15
+
+
+def _half_test_values():
+    """float32s of every exponent with random mantissas, both signs, plus the
+    halfway points and their neighbours of float16 and bfloat16."""
+    rng = np.random.default_rng(7)
+    exps = np.repeat(np.arange(255, dtype=np.uint32), 4096)
+    bits = (exps << 23) | rng.integers(0, 1 << 23, exps.size, dtype=np.uint32)
+    ties = np.concatenate([(np.arange(1, 1 << 16, dtype=np.uint32) << 16) | 0x8000,
+                           (np.arange(1, 0x7C00, dtype=np.uint32) << 13) + 0x38000000 + 0x1000])
+    bits = np.concatenate([bits, ties, ties - 1, ties + 1])
+    bits = bits[(bits & 0x7F800000) != 0x7F800000]           # no inf or NaN
+    return np.concatenate([bits, bits | 0x80000000]).view(np.float32)
+
+
+def test_round_to_float16_is_ieee_rounding():
+    x = _half_test_values()
+    with np.errstate(over="ignore"):
+        want = x.astype(np.float16).view(np.uint16)
+    np.testing.assert_array_equal(_core._round_half(x), want)
+
+
+def test_round_to_bfloat16_is_ieee_rounding():
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    x = _half_test_values()
+    want = x.astype(ml_dtypes.bfloat16).view(np.uint16)
+    np.testing.assert_array_equal(_core._round_half(x, bfloat16=True), want)
+
+
 # ---- invariances ---------------------------------------------------------------
 
 N_ODD = 3 * BLOCK + 12345
@@ -166,18 +348,19 @@ N_ODD = 3 * BLOCK + 12345
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_thread_count_invariance(kind):
-    base = fill(kind, N_ODD, threads=1)
+    base = bits(fill(kind, N_ODD, threads=1))
     for threads in (2, 3, 4, 64):
-        np.testing.assert_array_equal(fill(kind, N_ODD, threads=threads), base)
+        np.testing.assert_array_equal(bits(fill(kind, N_ODD, threads=threads)), base)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_simd_paths_agree(kind):
     paths = _core.simd_paths()
     assert "baseline" in paths and _core.simd_path() in paths
-    base = fill(kind, N_ODD, start=1001, isa="baseline")
+    base = bits(fill(kind, N_ODD, start=1001, isa="baseline"))
     for path in paths:
-        np.testing.assert_array_equal(fill(kind, N_ODD, start=1001, isa=path), base, err_msg=path)
+        np.testing.assert_array_equal(bits(fill(kind, N_ODD, start=1001, isa=path)), base,
+                                      err_msg=path)
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
@@ -189,7 +372,7 @@ def test_sub_ranges_equal_slices_of_the_whole(kind):
     cases += [(int(s), int(rng.integers(1, 2 * BLOCK + 100 - s)))
               for s in rng.integers(0, 2 * BLOCK + 99, size=20)]
     for start, n in cases:
-        np.testing.assert_array_equal(fill(kind, n, start=start), whole[start:start + n],
+        np.testing.assert_array_equal(bits(fill(kind, n, start=start)), bits(whole[start:start + n]),
                                       err_msg=f"start={start} n={n}")
 
 
@@ -205,8 +388,7 @@ def test_large_fills_with_streaming_stores_give_the_same_values(kind):
         raw = np.empty(n * np.dtype(dtype).itemsize + 128, dtype=np.uint8)
         off = (-raw.ctypes.data) % 64 + np.dtype(dtype).itemsize
         out = raw[off:off + n * np.dtype(dtype).itemsize].view(dtype)
-        dt, a, b = KINDS[kind]
-        _core.fill(out, seed_key(2024), kind, a, b, 0, 2, path)
+        _core.fill(out, seed_key(2024), kind, KINDS[kind][1], 0, 2, path)
         np.testing.assert_array_equal(out, pieces, err_msg=path)
 
 
@@ -218,7 +400,7 @@ def test_sub_range_far_into_the_stream():
     np.testing.assert_array_equal(far, pieces)
     blk, off = divmod(start, BLOCK)
     raw = _core.raw_block(seed_key(2024), blk, (off + 1000) // 2 + 1)
-    np.testing.assert_array_equal(far, ref.uniform_f32(raw, -0.75, 1.5)[off:off + 1000])
+    np.testing.assert_array_equal(far, ref.uniform_f32(raw, *UNIFORM_P)[off:off + 1000])
 
 
 def test_values_depend_on_index_not_on_request_size():
@@ -251,10 +433,28 @@ PINNED = [
 ]
 
 
+PINNED += [
+    (lambda: xavier.truncated_normal((4, 5), seed=3),
+     ["0x1.73a75c0000000p-5", "-0x1.3e8da20000000p+0", "0x1.fc490a0000000p-1",
+      "-0x1.f708bc0000000p+0", "-0x1.8a9f4e0000000p+0", "0x1.645a900000000p-4"]),
+    (lambda: xavier.truncated_normal(6, 0.5, 2.0, -1.0, 4.0, dtype=np.float64, seed=4),
+     ["-0x1.521314de16c50p-1", "-0x1.c408f1a7f859ap-2", "0x1.413d33349ce5dp+1",
+      "0x1.4daf5218d229ap+0", "0x1.a7b2a2e3605c6p-1", "0x1.eb405afb2ede4p-1"]),
+    (lambda: xavier.normal(6, dtype=np.float16, seed=5),
+     ["-0x1.3800000000000p-1", "0x1.c280000000000p-2", "0x1.45c0000000000p-1",
+      "0x1.7580000000000p-1", "-0x1.7240000000000p-1", "0x1.5940000000000p+0"]),
+]
+
+
 @pytest.mark.parametrize("call, expected", PINNED)
 def test_pinned_first_values(call, expected):
     got = call().ravel()[:6]
     assert [float(x).hex() for x in got] == expected
+
+
+def test_pinned_bfloat16_bits():
+    got = _core.fill(np.empty(6, np.uint16), seed_key(6), _core.UNIFORM_BF16, (-1.0, 1.0))
+    assert got.tolist() == [48714, 16230, 15543, 48973, 48951, 16077]
 
 
 # ---- the build: vectorized kernels ----------------------------------------------

@@ -28,7 +28,7 @@ def test_gil_is_released_during_a_fill():
 
     def work():
         started.set()
-        _core.fill(out, key, _core.NORMAL_F64, 0.0, 1.0, 0, 1, "baseline")
+        _core.fill(out, key, _core.NORMAL_F64, (0.0, 1.0), 0, 1, "baseline")
         finished.set()
 
     t = threading.Thread(target=work)

@@ -1,8 +1,11 @@
 """xavier: fast, reproducible Xavier/Glorot weight initialization.
 
 A compiled sampler (xoshiro256++ streams, OpenMP, SIMD) fills NumPy arrays
-with uniform and normal values whose bits depend only on the seed and the
-request, never on threads or chunking.
+with uniform, normal and truncated normal values whose bits depend only on
+the seed and the request, never on threads or chunking.
+
+``xavier.torch`` (PyTorch drop-ins, ``fast_init``) and
+``xavier.initializers`` (Keras-style objects) are imported on demand.
 
 Examples
 --------
@@ -11,30 +14,40 @@ Examples
 >>> w.shape, w.dtype
 ((784, 256), dtype('float32'))
 """
-from ._api import (
-    config,
+from ._api import config, normal, show_config, truncated_normal, uniform
+from ._core import Xoshiro256
+from ._fans import compute_fans
+from ._presets import (
+    calculate_gain,
     glorot_normal,
     glorot_uniform,
-    normal,
-    show_config,
-    uniform,
+    he_normal,
+    he_uniform,
+    lecun_normal,
+    lecun_uniform,
+    variance_scaling,
     xavier_normal_,
     xavier_uniform_,
 )
-from ._core import Xoshiro256
-from ._fans import compute_fans
 from ._version import __version__
 
 __all__ = [
     "Xoshiro256",
     "__version__",
+    "calculate_gain",
     "compute_fans",
     "config",
     "glorot_normal",
     "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
     "normal",
     "show_config",
+    "truncated_normal",
     "uniform",
+    "variance_scaling",
     "xavier_normal_",
     "xavier_uniform_",
 ]

@@ -1,5 +1,5 @@
 """Type stubs for the compiled core, xavier._core (src/_core.pyx)."""
-from typing import Any, List, Mapping, Optional, Tuple, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -8,10 +8,25 @@ from numpy.random import BitGenerator, SeedSequence
 STREAM_VERSION: int
 LANES: int
 BLOCK: int
+UNIFORM: int
+NORMAL: int
+TRUNCNORM: int
+F32: int
+F64: int
+F16: int
+BF16: int
 UNIFORM_F32: int
 UNIFORM_F64: int
+UNIFORM_F16: int
+UNIFORM_BF16: int
 NORMAL_F32: int
 NORMAL_F64: int
+NORMAL_F16: int
+NORMAL_BF16: int
+TRUNCNORM_F32: int
+TRUNCNORM_F64: int
+TRUNCNORM_F16: int
+TRUNCNORM_BF16: int
 
 def simd_paths() -> List[str]: ...
 def simd_path() -> str: ...
@@ -21,8 +36,7 @@ def fill(
     out: np.ndarray,
     key: npt.NDArray[np.uint64],
     kind: int,
-    a: float,
-    b: float,
+    params: Sequence[float],
     start: int = ...,
     threads: int = ...,
     isa: Optional[str] = ...,
@@ -31,6 +45,8 @@ def raw_block(key: npt.ArrayLike, block: int, n: int) -> npt.NDArray[np.uint64]:
 def lane_state(key: npt.ArrayLike, block: int, lane: int) -> npt.NDArray[np.uint64]: ...
 def _log(x: npt.ArrayLike) -> np.ndarray: ...
 def _cossin_turn(k: npt.ArrayLike) -> Tuple[np.ndarray, np.ndarray]: ...
+def _ndtr(x: npt.ArrayLike) -> npt.NDArray[np.float64]: ...
+def _round_half(x: npt.ArrayLike, bfloat16: bool = ...) -> npt.NDArray[np.uint16]: ...
 
 class Xoshiro256(BitGenerator):
     def __init__(

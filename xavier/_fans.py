@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Sequence
-from typing import Tuple, Union
+from typing import Optional, Tuple, Union
 
 ShapeLike = Union[int, Sequence[int]]
 
@@ -42,20 +42,48 @@ def normalize_shape(shape: object, name: str = "shape") -> Tuple[int, ...]:
     return tuple(out)
 
 
+AxisLike = Union[int, Sequence[int]]
+
+
 def check_layout(layout: object) -> str:
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
-    return layout
+    return str(layout)
 
 
-def compute_fans(shape: ShapeLike, layout: str = "keras") -> Tuple[int, int]:
+def _axes(value: object, ndim: int, name: str) -> Tuple[int, ...]:
+    """`value` (an int or a sequence of ints) as non-negative axes of an ndim array."""
+    items = list(value) if isinstance(value, Sequence) and not isinstance(value, (str, bytes)) \
+        else [value]
+    out = []
+    for v in items:
+        if isinstance(v, bool):
+            raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}")
+        try:
+            a = operator.index(v)  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}") from None
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{name}={value!r} is out of range for a {ndim}-D shape")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{name}={value!r} repeats an axis")
+    return tuple(out)
+
+
+def compute_fans(shape: ShapeLike, layout: Optional[str] = None, *,
+                 in_axis: Optional[AxisLike] = None, out_axis: Optional[AxisLike] = None,
+                 batch_axis: Optional[AxisLike] = None) -> Tuple[int, int]:
     """Return ``(fan_in, fan_out)`` of a weight of the given shape.
+
+    The fans come from a layout, or from axes as in JAX; with neither,
+    ``layout="keras"``.
 
     Parameters
     ----------
     shape : int or sequence of int
         The weight's shape.
-    layout : {"keras", "torch"}
+    layout : {"keras", "torch"}, optional
         ``"keras"``: NumPy/Keras/TensorFlow kernels ``(..., in, out)``, e.g.
         Dense ``(in, out)`` and Conv2D ``(kh, kw, in, out)``; the receptive
         field is the product of the leading dims.  A 1-D shape ``(n,)`` has
@@ -63,6 +91,12 @@ def compute_fans(shape: ShapeLike, layout: str = "keras") -> Tuple[int, int]:
         ``"torch"``: PyTorch weights ``(out, in, *kernel)``, exactly as
         ``torch.nn.init._calculate_fan_in_and_fan_out``; fewer than 2 dims
         raise ValueError.
+    in_axis, out_axis, batch_axis : int or sequence of int, optional
+        JAX's ``variance_scaling`` rules: fan_in is the product of the
+        `in_axis` dims (default -2), fan_out of the `out_axis` dims (default
+        -1), both times the receptive field, the product of the dims in no
+        axis argument; `batch_axis` dims (default none) count in neither.
+        The shape needs at least 2 dims.  Not combined with `layout`.
 
     Returns
     -------
@@ -77,9 +111,20 @@ def compute_fans(shape: ShapeLike, layout: str = "keras") -> Tuple[int, int]:
     (576, 1152)
     >>> xavier.compute_fans((128, 64, 3, 3), layout="torch")
     (576, 1152)
+    >>> xavier.compute_fans((8, 3, 3, 64, 128), batch_axis=0)   # 8 stacked kernels
+    (576, 1152)
+    >>> xavier.compute_fans((64, 128, 3, 3), in_axis=0, out_axis=1)
+    (576, 1152)
     """
     dims = normalize_shape(shape)
-    layout = check_layout(layout)
+    axes_given = not (in_axis is None and out_axis is None and batch_axis is None)
+    if layout is not None and axes_given:
+        raise ValueError("give a layout or in_axis/out_axis/batch_axis, not both")
+    if axes_given:
+        return _axis_fans(dims, -2 if in_axis is None else in_axis,
+                          -1 if out_axis is None else out_axis,
+                          () if batch_axis is None else batch_axis)
+    layout = check_layout("keras" if layout is None else layout)
     if layout == "keras":
         if len(dims) == 0:
             return 1, 1
@@ -94,3 +139,20 @@ def compute_fans(shape: ShapeLike, layout: str = "keras") -> Tuple[int, int]:
         )
     receptive = math.prod(dims[2:])
     return dims[1] * receptive, dims[0] * receptive
+
+
+def _axis_fans(dims: Tuple[int, ...], in_axis: AxisLike, out_axis: AxisLike,
+               batch_axis: AxisLike) -> Tuple[int, int]:
+    ndim = len(dims)
+    if ndim < 2:
+        raise ValueError(f"fans from axes need a shape of at least 2 dims, got {dims} "
+                         "(layout='keras' handles 0-D and 1-D shapes)")
+    ins = _axes(in_axis, ndim, "in_axis")
+    outs = _axes(out_axis, ndim, "out_axis")
+    batch = _axes(batch_axis, ndim, "batch_axis")
+    if set(ins) & set(outs) or set(batch) & (set(ins) | set(outs)):
+        raise ValueError(f"in_axis={in_axis!r}, out_axis={out_axis!r} and batch_axis="
+                         f"{batch_axis!r} must not share an axis")
+    receptive = math.prod(d for i, d in enumerate(dims) if i not in set(ins + outs + batch))
+    return (math.prod(dims[i] for i in ins) * receptive,
+            math.prod(dims[i] for i in outs) * receptive)
