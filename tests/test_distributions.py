@@ -116,3 +116,36 @@ def test_lanes_of_one_block_are_uncorrelated():
     x = xavier.uniform(64 * BLOCK, dtype=np.float64, seed=12).reshape(-1, 8)
     c = np.corrcoef(x.T)
     assert np.abs(c[~np.eye(8, dtype=bool)]).max() < 5 / np.sqrt(x.shape[0])
+
+
+TRUNC_INTERVALS = [(0.0, 1.0, -2.0, 2.0), (0.3, 2.0, -1.0, 4.0), (0.0, 1.0, 1.5, 3.0),
+                   (0.0, 1.0, -np.inf, -4.0), (0.0, 0.02, -2.0, 2.0), (5.0, 1.0, -np.inf, np.inf)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", TRUNC_INTERVALS, ids=repr)
+def test_truncated_normal_distribution(dtype, case):
+    mean, std, a, b = case
+    d = stats.truncnorm((a - mean) / std, (b - mean) / std, loc=mean, scale=std)
+    n = 2**20
+    for seed in (SEEDS[0], SEEDS[2]):
+        x = xavier.truncated_normal(n, mean, std, a, b, dtype=dtype, seed=seed)
+        assert x.dtype == dtype and np.isfinite(x).all()
+        assert x.min() >= dtype(a) and x.max() <= dtype(b)
+        x64 = x.astype(np.float64)
+        assert stats.kstest(x64, d.cdf).pvalue > P_MIN
+        se = d.std() / np.sqrt(n)
+        assert abs(x64.mean() - d.mean()) < 5 * se
+        # sample variance: sd of the estimator ~ var * sqrt((kurtosis + 2) / n)
+        k = d.stats(moments="k")
+        assert abs(x64.var() / d.var() - 1) < 5 * np.sqrt((float(k) + 2) / n)
+
+
+def test_keras_truncated_normal_has_the_requested_variance():
+    """A unit normal truncated to [-2, 2], divided by 0.8796...: variance 1."""
+    sd = 1 / 0.87962566103423978
+    x = xavier.truncated_normal(2**22, 0.0, sd, -2 * sd, 2 * sd, dtype=np.float64, seed=17)
+    assert abs(x.var() - 1) < 5 * np.sqrt((stats.truncnorm(-2, 2).stats(moments="k") + 2) / x.size)
+    assert np.abs(x).max() <= 2 * sd
+    # the truncation: no values beyond, and the density at the edge is there
+    assert (np.abs(x) > 1.99 * sd).mean() > 0

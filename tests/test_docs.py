@@ -7,9 +7,11 @@ import xavier
 import xavier._api
 import xavier._core
 import xavier._fans
+import xavier._presets
 
 
-@pytest.mark.parametrize("module", [xavier, xavier._api, xavier._fans, xavier._core],
+@pytest.mark.parametrize("module", [xavier, xavier._api, xavier._fans, xavier._presets,
+                                    xavier._core],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

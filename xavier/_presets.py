@@ -414,7 +414,7 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
     >>> xavier.calculate_gain("tanh")
     1.6666666666666667
     >>> round(xavier.calculate_gain("leaky_relu", 0.2), 6)
-    1.386750
+    1.38675
     """
     if nonlinearity in _LINEAR or nonlinearity == "sigmoid":
         return 1
