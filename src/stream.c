@@ -21,6 +21,10 @@
 #include <omp.h>
 #endif
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "stream_kernels.h reads 64-bit outputs as little-endian 32-bit words"
 #endif
@@ -355,6 +359,28 @@ static void make_params(int kind, const double prm[4], xv_params *p)
     f->h = (float)d->h;
 }
 
+/* Fills of at least XV_HUGE_MIN bytes first ask Linux for transparent huge
+ * pages on the 2 MiB-aligned part of the destination (MADV_HUGEPAGE): where
+ * the memory is not yet touched, faulting it in 2 MiB at a time is several
+ * times faster than 4 KiB at a time (measured).  A hint only: file-backed
+ * memory, THP turned off or another OS leave it without effect, and the
+ * values are the same either way. */
+#define XV_HUGE_MIN ((uint64_t)32 << 20)
+
+static void advise_huge_pages(void *dst, uint64_t bytes)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    const uintptr_t huge = (uintptr_t)1 << 21;
+    const uintptr_t lo = ((uintptr_t)dst + huge - 1) & ~(huge - 1);
+    const uintptr_t hi = ((uintptr_t)dst + (uintptr_t)bytes) & ~(huge - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#else
+    (void)dst;
+    (void)bytes;
+#endif
+}
+
 /* Elements [e0, e1) of block `block` (offsets inside the block) into dst.
  * With `stream`, whole groups go through an L1-sized buffer and on to dst
  * with non-temporal stores (same values, fewer memory transfers). */
@@ -425,6 +451,8 @@ int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t st
      * (measured) */
     const int stream = (kind == XV_KIND(XV_UNIFORM, XV_F32) || kind == XV_KIND(XV_UNIFORM, XV_F64)) &&
                        n * esz >= XV_STREAM_MIN;
+    if (n * esz >= XV_HUGE_MIN)
+        advise_huge_pages(dst, n * esz);
     const uint64_t end = start + n;
     const uint64_t b0 = start / XV_BLOCK, b1 = (end - 1) / XV_BLOCK;
     const int64_t nblocks = (int64_t)(b1 - b0 + 1);

@@ -1,5 +1,6 @@
 """The Examples in the docstrings run and give what they show."""
 import doctest
+import importlib
 
 import pytest
 
@@ -15,5 +16,15 @@ import xavier._presets
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0
+    assert result.failed == 0
+
+
+@pytest.mark.parametrize("name", ["xavier.torch", "xavier.initializers"])
+def test_docstring_examples_of_optional_modules(name):
+    if name == "xavier.torch":
+        pytest.importorskip("torch")
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0

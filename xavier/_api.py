@@ -165,16 +165,14 @@ def check_dtype(dtype: DTypeLike, out: Optional[np.ndarray] = None) -> np.dtype:
     return dt
 
 
-def _max_value(dt: np.dtype) -> float:
-    """The largest finite value of an output dtype, as a Python float."""
-    if type_code(dt) == _core.BF16:
-        return float.fromhex("0x1.fep127")
-    return float(np.finfo(dt).max)
-
-
-def _compute_max(dt: np.dtype) -> float:
-    """The largest finite value of the type the kernels compute `dt` in."""
-    return float(np.finfo(np.float64 if dt == np.float64 else np.float32).max)
+# By output type: its name, its largest finite value, and the largest finite
+# value of the type the kernels compute it in (float32 for the half types).
+_TYPE_NAMES = {_core.F32: "float32", _core.F64: "float64", _core.F16: "float16",
+               _core.BF16: "bfloat16"}
+_MAX_VALUE = {_core.F32: float(np.finfo(np.float32).max), _core.F64: float(np.finfo(np.float64).max),
+              _core.F16: float(np.finfo(np.float16).max), _core.BF16: float.fromhex("0x1.fep127")}
+_COMPUTE_MAX = {_core.F32: _MAX_VALUE[_core.F32], _core.F64: _MAX_VALUE[_core.F64],
+                _core.F16: _MAX_VALUE[_core.F32], _core.BF16: _MAX_VALUE[_core.F32]}
 
 
 def _available_memory() -> Optional[int]:
@@ -247,26 +245,27 @@ def _sample(shape: Optional[ShapeLike], dist: int, params: Tuple[float, ...], dt
     else:
         assert dims is not None
         arr = _new_array(dims, dt)
-    code = type_code(dt)
-    assert code is not None
-    fill(arr, 4 * dist + code, params, key, nthreads)
+    fill(arr, 4 * dist + _TYPE_CODES[dt], params, key, nthreads)
     return arr
 
 
-def uniform_params(low: object, high: object, dt: np.dtype) -> Tuple[float, float]:
-    lo, hi = _check_real(low, "low"), _check_real(high, "high")
+def uniform_params(low: object, high: object, code: int,
+                   names: Tuple[str, str] = ("low", "high")) -> Tuple[float, float]:
+    """Checked (low, high) for output type `code` (the arguments are called `names`)."""
+    lo, hi = _check_real(low, names[0]), _check_real(high, names[1])
     if lo > hi:
-        raise ValueError(f"low must be <= high, got low={lo}, high={hi}")
+        raise ValueError(f"{names[0]} must be <= {names[1]}, got {names[0]}={lo}, {names[1]}={hi}")
     # Python floats: no overflowing cast to float32
-    if hi - lo > _compute_max(dt) or max(abs(lo), abs(hi)) > _max_value(dt):
-        raise ValueError(f"high - low must be finite in {dt}, got low={lo}, high={hi}")
+    if hi - lo > _COMPUTE_MAX[code] or max(abs(lo), abs(hi)) > _MAX_VALUE[code]:
+        raise ValueError(f"{names[1]} - {names[0]} must be finite in {_TYPE_NAMES[code]}, "
+                         f"got {names[0]}={lo}, {names[1]}={hi}")
     return lo, hi
 
 
-def normal_params(mean: object, std: object, dt: np.dtype) -> Tuple[float, float]:
+def normal_params(mean: object, std: object, code: int) -> Tuple[float, float]:
     mu, sd = _check_real(mean, "mean"), _check_nonneg(std, "std")
-    if abs(mu) + _NORMAL_REACH * sd > _max_value(dt):
-        raise ValueError(f"mean and std would overflow {dt}: mean={mu}, std={sd}")
+    if abs(mu) + _NORMAL_REACH * sd > _MAX_VALUE[code]:
+        raise ValueError(f"mean and std would overflow {_TYPE_NAMES[code]}: mean={mu}, std={sd}")
     return mu, sd
 
 
@@ -280,7 +279,7 @@ def _check_bound(value: object, name: str) -> float:
 
 
 def truncnorm_params(mean: object, std: object, a: object, b: object,
-                     dt: np.dtype) -> Tuple[float, float, float, float]:
+                     code: int) -> Tuple[float, float, float, float]:
     mu, sd = _check_real(mean, "mean"), _check_nonneg(std, "std")
     lo, hi = _check_bound(a, "a"), _check_bound(b, "b")
     if not lo < hi:
@@ -302,19 +301,21 @@ def truncnorm_params(mean: object, std: object, a: object, b: object,
                 f"[a, b] = [{lo}, {hi}] holds {mass:.3g} of the normal(mean={mu}, std={sd}) "
                 "mass; it must hold at least 2**-40 (bounds within about 7 std of the mean)")
     reach_lo, reach_hi = max(lo, mu - _TRUNC_REACH * sd), min(hi, mu + _TRUNC_REACH * sd)
-    if max(abs(reach_lo), abs(reach_hi)) > _max_value(dt):
-        raise ValueError(f"mean, std, a and b would overflow {dt}: "
+    if max(abs(reach_lo), abs(reach_hi)) > _MAX_VALUE[code]:
+        raise ValueError(f"mean, std, a and b would overflow {_TYPE_NAMES[code]}: "
                          f"mean={mu}, std={sd}, a={lo}, b={hi}")
     return mu, sd, lo, hi
 
 
-def sample(dist: int, params_of: Callable[[np.dtype], Tuple[float, ...]],
-           shape: Optional[ShapeLike], dtype: DTypeLike, seed: SeedLike,
-           out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
+ParamsOf = Callable[[int], Tuple[float, ...]]
+
+
+def sample(dist: int, params_of: ParamsOf, shape: Optional[ShapeLike], dtype: DTypeLike,
+           seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
     """Check everything, then fill a new array or `out` with the stream of
-    distribution `dist` and the parameters ``params_of(dtype)``."""
+    distribution `dist` and the parameters ``params_of(output type)``."""
     dt = check_dtype(dtype, out)
-    params = params_of(dt)
+    params = params_of(_TYPE_CODES[dt])
     return _sample(shape, dist, params, dt, seed, out, threads)
 
 
@@ -364,7 +365,7 @@ def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: DTy
     >>> x.dtype, bool(((x >= -1) & (x < 1)).all())
     (dtype('float32'), True)
     """
-    return sample(_core.UNIFORM, lambda dt: uniform_params(low, high, dt), shape, dtype, seed,
+    return sample(_core.UNIFORM, lambda code: uniform_params(low, high, code), shape, dtype, seed,
                   out, threads)
 
 
@@ -390,7 +391,7 @@ def normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, *, dtype: DTyp
     >>> round(float(z.std()), 1)
     2.0
     """
-    return sample(_core.NORMAL, lambda dt: normal_params(mean, std, dt), shape, dtype, seed,
+    return sample(_core.NORMAL, lambda code: normal_params(mean, std, code), shape, dtype, seed,
                   out, threads)
 
 
@@ -431,7 +432,7 @@ def truncated_normal(shape: ShapeLike, mean: float = 0.0, std: float = 1.0, a: f
     >>> bool((abs(w) <= 0.04).all())
     True
     """
-    return sample(_core.TRUNCNORM, lambda dt: truncnorm_params(mean, std, a, b, dt), shape,
+    return sample(_core.TRUNCNORM, lambda code: truncnorm_params(mean, std, a, b, code), shape,
                   dtype, seed, out, threads)
 
 

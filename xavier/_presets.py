@@ -13,8 +13,8 @@ from typing import Any, Optional, Sequence, Tuple, TypeVar, Union
 import numpy as np
 
 from . import _core
-from ._api import (DTypeLike, SeedLike, _check_float_array, _check_nonneg, normal_params, sample,
-                   truncnorm_params, uniform_params)
+from ._api import (DTypeLike, ParamsOf, SeedLike, _check_float_array, _check_nonneg, normal_params,
+                   sample, truncnorm_params, uniform_params)
 from ._fans import AxisLike, ShapeLike, compute_fans, normalize_shape
 
 ArrayT = TypeVar("ArrayT", bound=np.ndarray)
@@ -55,12 +55,12 @@ def _fans_of(dims: Tuple[int, ...], fans: Optional[FansLike], layout: Optional[s
     return fan_in, fan_out
 
 
-def _scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str, gain: object,
-            *, fans: Optional[FansLike], layout: Optional[str], in_axis: Optional[AxisLike],
-            out_axis: Optional[AxisLike], batch_axis: Optional[AxisLike], dtype: DTypeLike,
-            seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
-    """The mechanism: the standard deviation is ``gain * sqrt(scale / n)``."""
-    dims = normalize_shape(out.shape if (shape is None and isinstance(out, np.ndarray)) else shape)
+def scaled_dist(dims: Tuple[int, ...], scale: float, mode: str, distribution: str, gain: object,
+                fans: Optional[FansLike] = None, layout: Optional[str] = None,
+                in_axis: Optional[AxisLike] = None, out_axis: Optional[AxisLike] = None,
+                batch_axis: Optional[AxisLike] = None) -> Tuple[int, ParamsOf]:
+    """The mechanism: ``(distribution, params_of)`` for a weight of shape `dims`
+    whose standard deviation is ``gain * sqrt(scale / n)``."""
     g = _check_nonneg(gain, "gain")
     mode = check_mode(mode)
     distribution = check_distribution(distribution)
@@ -73,17 +73,22 @@ def _scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: s
         raise ValueError(f"{what} must be positive, got {2 * n if mode == 'fan_avg' else n}")
     if distribution == "uniform":
         a = g * math.sqrt(3.0 * scale / n) if g else 0.0
-        return sample(_core.UNIFORM, lambda dt: uniform_params(-a, a, dt), dims, dtype, seed,
-                      out, threads)
+        return _core.UNIFORM, lambda code: uniform_params(-a, a, code)
     s = g * math.sqrt(scale / n) if g else 0.0
-    if distribution == "normal":
-        return sample(_core.NORMAL, lambda dt: normal_params(0.0, s, dt), dims, dtype, seed,
-                      out, threads)
-    if s == 0:  # all zeros; an empty [-2 sd, 2 sd] is no interval to truncate to
-        return sample(_core.NORMAL, lambda dt: (0.0, 0.0), dims, dtype, seed, out, threads)
+    if distribution == "normal" or s == 0:  # (an empty [-2 sd, 2 sd] is all zeros)
+        return _core.NORMAL, lambda code: normal_params(0.0, s, code)
     sd = s / TRUNCATED_STD
-    return sample(_core.TRUNCNORM, lambda dt: truncnorm_params(0.0, sd, -2 * sd, 2 * sd, dt),
-                  dims, dtype, seed, out, threads)
+    return _core.TRUNCNORM, lambda code: truncnorm_params(0.0, sd, -2 * sd, 2 * sd, code)
+
+
+def _scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str, gain: object,
+            *, fans: Optional[FansLike], layout: Optional[str], in_axis: Optional[AxisLike],
+            out_axis: Optional[AxisLike], batch_axis: Optional[AxisLike], dtype: DTypeLike,
+            seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
+    dims = normalize_shape(out.shape if (shape is None and isinstance(out, np.ndarray)) else shape)
+    dist, params_of = scaled_dist(dims, scale, mode, distribution, gain, fans, layout, in_axis,
+                                  out_axis, batch_axis)
+    return sample(dist, params_of, dims, dtype, seed, out, threads)
 
 
 def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_avg",

@@ -1,0 +1,422 @@
+"""xavier.torch: the torch.nn.init drop-ins, fast_init and init_.
+
+Skipped without torch; CI installs torch 2.13.0 (the CPU wheel)."""
+import math
+import threading
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+import torch.nn as nn  # noqa: E402
+
+import xavier  # noqa: E402
+import xavier.torch as xt  # noqa: E402
+from xavier._api import named_seed  # noqa: E402
+
+DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
+NP = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16}
+
+
+def as_f64(t):
+    return t.detach().to(torch.float64).numpy()
+
+
+def torch_fans(shape):
+    return torch.nn.init._calculate_fan_in_and_fan_out(torch.empty(shape))
+
+
+def torch_xavier_std(shape, gain=1.0):
+    """torch.nn.init.xavier_*_'s arithmetic, step by step."""
+    fan_in, fan_out = torch_fans(shape)
+    return gain * math.sqrt(2.0 / float(fan_in + fan_out))
+
+
+def torch_xavier_a(shape, gain=1.0):
+    return math.sqrt(3.0) * torch_xavier_std(shape, gain)
+
+
+def torch_kaiming_std(shape, a, mode, nonlinearity):
+    fan_in, fan_out = torch_fans(shape)
+    return torch.nn.init.calculate_gain(nonlinearity, a) / math.sqrt(
+        fan_in if mode == "fan_in" else fan_out)
+
+
+KAIMING_BOUND = lambda shape: math.sqrt(3.0) * torch_kaiming_std(  # noqa: E731
+    shape, math.sqrt(5), "fan_in", "leaky_relu")
+
+
+def views(dtype):
+    """(name, tensor): contiguous, transposed, strided slice, with grad."""
+    base = torch.zeros(300, 260, dtype=dtype)
+    return [("contiguous", torch.zeros(260, 300, dtype=dtype)),
+            ("transposed", base.t()),
+            ("strided", torch.zeros(260, 600, dtype=dtype)[:, ::2]),
+            ("parameter", nn.Parameter(torch.zeros(260, 300, dtype=dtype)))]
+
+
+# ---- same memory, same values as the NumPy API ----------------------------------------
+
+CALLS = {
+    "uniform_": (lambda t, **k: xt.uniform_(t, -0.5, 1.5, **k),
+                 lambda shape, dt, s: xavier.uniform(shape, -0.5, 1.5, dtype=dt, seed=s)),
+    "normal_": (lambda t, **k: xt.normal_(t, 0.1, 0.3, **k),
+                lambda shape, dt, s: xavier.normal(shape, 0.1, 0.3, dtype=dt, seed=s)),
+    "trunc_normal_": (lambda t, **k: xt.trunc_normal_(t, 0.0, 0.02, -0.03, 0.04, **k),
+                      lambda shape, dt, s: xavier.truncated_normal(shape, 0.0, 0.02, -0.03, 0.04,
+                                                                    dtype=dt, seed=s)),
+    "xavier_uniform_": (lambda t, **k: xt.xavier_uniform_(t, 1.5, **k),
+                        lambda shape, dt, s: xavier.uniform(
+                            shape, -torch_xavier_a(shape, 1.5), torch_xavier_a(shape, 1.5),
+                            dtype=dt, seed=s)),
+    "xavier_normal_": (lambda t, **k: xt.xavier_normal_(t, **k),
+                       lambda shape, dt, s: xavier.normal(
+                           shape, 0.0, torch_xavier_std(shape), dtype=dt, seed=s)),
+    "kaiming_uniform_": (lambda t, **k: xt.kaiming_uniform_(t, a=math.sqrt(5), **k),
+                         lambda shape, dt, s: xavier.uniform(
+                             shape, -KAIMING_BOUND(shape), KAIMING_BOUND(shape), dtype=dt, seed=s)),
+    "kaiming_normal_": (lambda t, **k: xt.kaiming_normal_(t, mode="fan_out", nonlinearity="relu", **k),
+                        lambda shape, dt, s: xavier.normal(
+                            shape, 0.0, torch_kaiming_std(shape, 0, "fan_out", "relu"),
+                            dtype=dt, seed=s)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CALLS))
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_fills_the_tensors_own_memory_with_the_stream(name, dtype):
+    ours, numpy_twin = CALLS[name]
+    for view_name, t in views(dtype):
+        ptr, stride, req = t.data_ptr(), t.stride(), t.requires_grad
+        r = ours(t, seed=7)
+        assert r is t, view_name
+        assert t.data_ptr() == ptr and t.stride() == stride and t.requires_grad == req
+        assert t.grad_fn is None
+        if dtype == torch.bfloat16:
+            ml_dtypes = pytest.importorskip("ml_dtypes")
+            want = numpy_twin(tuple(t.shape), ml_dtypes.bfloat16, 7).view(np.uint16)
+            got = t.detach().contiguous().view(torch.int16).numpy().view(np.uint16)
+            np.testing.assert_array_equal(got, want)
+        else:
+            want = numpy_twin(tuple(t.shape), NP[dtype], 7)
+            np.testing.assert_array_equal(t.detach().numpy(), want)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_untouched_memory_around_a_view(dtype):
+    big = torch.full((100, 300), 7.0, dtype=dtype)
+    xt.normal_(big[:, 1::3], seed=1)
+    rest = torch.ones(100, 300, dtype=torch.bool)
+    rest[:, 1::3] = False
+    assert (big[rest] == 7.0).all()
+    assert (big[:, 1::3] != 7.0).float().mean() > 0.99
+
+
+# ---- distributions, per dtype ------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=str)
+def test_distributions_per_dtype(dtype):
+    from scipy import stats
+    shape = (1024, 512)                      # 2**19 values
+    n = shape[0] * shape[1]
+    a = torch_xavier_a(shape)
+    w = as_f64(xt.xavier_uniform_(torch.empty(shape, dtype=dtype), seed=1))
+    assert w.max() <= a * (1 + 2**-7) and w.min() >= -a * (1 + 2**-7)
+    assert abs(w.var() / (a * a / 3) - 1) < 0.01
+    s = a / math.sqrt(3)
+    z = as_f64(xt.xavier_normal_(torch.empty(shape, dtype=dtype), seed=2)) / s
+    assert abs(z.var() - 1) < 0.01 and abs(z.mean()) < 5 / math.sqrt(n)
+    if dtype in (torch.float32, torch.float64):
+        assert stats.kstest(z.ravel(), "norm").pvalue > 1e-4
+    t = as_f64(xt.trunc_normal_(torch.empty(shape, dtype=dtype), 0.0, 1.0, -1.0, 2.0, seed=3))
+    assert t.min() >= -1.0 and t.max() <= 2.0
+    d = stats.truncnorm(-1.0, 2.0)
+    assert abs(t.mean() - d.mean()) < 5 * d.std() / math.sqrt(n) + (0.004 if dtype == torch.bfloat16 else 0)
+    if dtype in (torch.float32, torch.float64):
+        assert stats.kstest(t.ravel(), d.cdf).pvalue > 1e-4
+
+
+# ---- seeds ---------------------------------------------------------------------------------
+
+def test_manual_seed_and_generators_make_runs_repeat():
+    torch.manual_seed(123)
+    a = xt.xavier_normal_(torch.empty(50, 60))
+    b = xt.xavier_normal_(torch.empty(50, 60))
+    torch.manual_seed(123)
+    a2 = xt.xavier_normal_(torch.empty(50, 60))
+    assert torch.equal(a, a2) and not torch.equal(a, b)
+    g = torch.Generator().manual_seed(5)
+    c = xt.uniform_(torch.empty(1000), generator=g)
+    state = g.get_state()
+    c2 = xt.uniform_(torch.empty(1000), generator=torch.Generator().manual_seed(5))
+    assert torch.equal(c, c2)
+    # the draw advanced g: the next call differs
+    assert not torch.equal(xt.uniform_(torch.empty(1000), generator=g), c)
+    assert not torch.equal(g.get_state(), state)
+    # the seed is 126 bits from the generator, as documented
+    g = torch.Generator().manual_seed(9)
+    words = torch.empty(2, dtype=torch.int64).random_(generator=torch.Generator().manual_seed(9))
+    seed = (int(words[0]) << 63) | int(words[1])
+    assert torch.equal(xt.normal_(torch.empty(100), generator=g),
+                       torch.from_numpy(xavier.normal(100, seed=seed)))
+
+
+def test_seed_and_generator_are_exclusive():
+    with pytest.raises(ValueError, match="generator or seed"):
+        xt.normal_(torch.empty(3), generator=torch.Generator(), seed=1)
+
+
+def test_thread_count_does_not_change_values():
+    ref = xt.kaiming_uniform_(torch.empty(700, 900), seed=4, threads=1)
+    for th in (2, 3, 8):
+        assert torch.equal(xt.kaiming_uniform_(torch.empty(700, 900), seed=4, threads=th), ref)
+
+
+# ---- torch's behaviours and errors -----------------------------------------------------------
+
+def test_torch_errors_and_warnings():
+    with pytest.raises(ValueError, match="fewer than 2 dimensions"):
+        xt.xavier_uniform_(torch.empty(5))
+    with pytest.raises(ValueError, match="Mode fan_avg not supported"):
+        xt.kaiming_uniform_(torch.empty(5, 5), mode="fan_avg")
+    with pytest.raises(ValueError, match="Unsupported nonlinearity"):
+        xt.kaiming_normal_(torch.empty(5, 5), nonlinearity="gelu")
+    with pytest.warns(UserWarning, match="zero-element"):
+        t = xt.kaiming_uniform_(torch.empty(0, 5))
+    assert t.shape == (0, 5)
+    # upper-case modes are accepted, as by torch
+    xt.kaiming_normal_(torch.empty(4, 4), mode="FAN_OUT", seed=1)
+
+
+BAD = [
+    (lambda: xt.uniform_(torch.empty(3), 1.0, 0.0), ValueError, "a must be <= b"),
+    (lambda: xt.uniform_(torch.empty(3), 0.0, math.nan), ValueError, "b"),
+    (lambda: xt.normal_(torch.empty(3), 0.0, -1.0), ValueError, "std"),
+    (lambda: xt.trunc_normal_(torch.empty(3), a=2.0, b=1.0), ValueError, "a must be < b"),
+    (lambda: xt.xavier_uniform_(torch.empty(3, 3), gain=math.inf), ValueError, "finite"),
+    (lambda: xt.normal_(torch.empty(3), threads=0), ValueError, "threads"),
+    (lambda: xt.normal_(torch.empty(3), seed=-1), ValueError, "seed"),
+    (lambda: xt.normal_(np.zeros(3)), TypeError, "tensor"),
+    (lambda: xt.normal_(torch.zeros(3).expand(4, 3)), RuntimeError, "single memory location"),
+    (lambda: xt.normal_(torch.empty(3, dtype=torch.float16), 0.0, 1e4), ValueError, "float16"),
+]
+
+
+@pytest.mark.parametrize("call, exc, match", BAD)
+def test_bad_input_changes_nothing(call, exc, match):
+    g = torch.default_generator.get_state()
+    with pytest.raises(exc, match=match):
+        call()
+    # the seed is drawn only once everything is checked
+    assert torch.equal(torch.default_generator.get_state(), g)
+
+
+def test_other_devices_and_dtypes_go_to_torch():
+    xt._warned_devices.discard("meta")
+    m = torch.empty(4, 4, device="meta")
+    with pytest.warns(UserWarning, match="'meta'"):
+        assert xt.xavier_uniform_(m) is m
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")          # warned once per device type
+        xt.normal_(torch.empty(2, device="meta"))
+    # integer tensors: whatever torch does (here: an error) happens
+    with pytest.raises(RuntimeError) as ours:
+        xt.normal_(torch.zeros(3, dtype=torch.int64))
+    with pytest.raises(RuntimeError) as theirs:
+        torch.nn.init.normal_(torch.zeros(3, dtype=torch.int64))
+    assert str(ours.value) == str(theirs.value)
+
+
+# ---- fast_init ------------------------------------------------------------------------------------
+
+NAMES = xt._NAMES
+
+
+def _all_torch():
+    return all(getattr(torch.nn.init, n) is xt._TORCH[n] for n in NAMES) and \
+        torch.nn.modules.activation.xavier_uniform_ is xt._TORCH["xavier_uniform_"]
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(1000, 64)
+        self.conv = nn.Conv2d(3, 32, 3)
+        self.block = nn.TransformerEncoderLayer(64, 4, 256, batch_first=True)
+        self.rnn = nn.LSTM(64, 32)
+        self.fc = nn.Linear(64, 10)
+
+
+def test_fast_init_patches_and_restores():
+    assert _all_torch()
+    with xt.fast_init():
+        for n in NAMES:
+            assert getattr(torch.nn.init, n) is xt._DISPATCH[n]
+        # torch's MultiheadAttention binds xavier_uniform_ at import
+        assert torch.nn.modules.activation.xavier_uniform_ is xt._DISPATCH["xavier_uniform_"]
+        with xt.fast_init(threads=1):        # nested
+            assert torch.nn.init.normal_ is xt._DISPATCH["normal_"]
+        assert torch.nn.init.normal_ is xt._DISPATCH["normal_"]
+    assert _all_torch()
+
+
+def test_fast_init_restores_when_the_constructor_raises():
+    class Broken(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(10, 10)
+            raise RuntimeError("constructor failed")
+
+    with pytest.raises(RuntimeError, match="constructor failed"):
+        with xt.fast_init():
+            Broken()
+    assert _all_torch()
+    assert xt._local.depth == 0 and xt._patch_users == 0
+
+
+def test_fast_init_uses_xavier_and_repeats_with_manual_seed():
+    torch.manual_seed(0)
+    with xt.fast_init():
+        a = Net()
+    torch.manual_seed(0)
+    with xt.fast_init(threads=1):
+        b = Net()
+    torch.manual_seed(0)
+    c = Net()
+    for (name, pa), pb, pc in zip(a.named_parameters(), b.parameters(), c.parameters()):
+        assert torch.equal(pa, pb), name          # any thread count: the same model
+        if pa.numel() > 100 and pa.std() > 0:
+            assert not torch.equal(pa, pc), name  # xavier's stream, not torch's
+
+
+def test_fast_init_gives_torchs_distributions():
+    """Every parameter of a model built under fast_init has the mean and
+    variance that torch's own initialization gives it (statistically)."""
+    torch.manual_seed(1)
+    with xt.fast_init():
+        ours = nn.ModuleDict({"emb": nn.Embedding(2000, 128), "fc": nn.Linear(512, 1024),
+                              "conv": nn.Conv2d(64, 128, 3), "attn": nn.MultiheadAttention(256, 8),
+                              "block": nn.TransformerEncoderLayer(128, 4, 512), "ln": nn.LayerNorm(64),
+                              "gru": nn.GRU(128, 128)})
+    torch.manual_seed(1)
+    ref = nn.ModuleDict({"emb": nn.Embedding(2000, 128), "fc": nn.Linear(512, 1024),
+                         "conv": nn.Conv2d(64, 128, 3), "attn": nn.MultiheadAttention(256, 8),
+                         "block": nn.TransformerEncoderLayer(128, 4, 512), "ln": nn.LayerNorm(64),
+                         "gru": nn.GRU(128, 128)})
+    for (name, p), q in zip(ours.named_parameters(), ref.parameters()):
+        x, y = as_f64(p).ravel(), as_f64(q).ravel()
+        n = x.size
+        if y.std() == 0:
+            assert np.array_equal(x, y), name     # constants (ones_, zeros_) are torch's own
+            continue
+        sd = y.std()
+        assert abs(x.mean() - y.mean()) < 6 * sd * math.sqrt(2 / n), name
+        assert abs(x.var() / y.var() - 1) < 6 * math.sqrt(4 / n) + 1e-9, name
+        assert abs(np.abs(x).max() - np.abs(y).max()) < 0.25 * np.abs(y).max(), name
+
+
+def test_fast_init_is_per_thread():
+    """Another thread calling torch.nn.init during a fast_init block gets
+    torch's own function and values."""
+    g_seed = 77
+    want = torch.nn.init.normal_(torch.empty(5000), generator=torch.Generator().manual_seed(g_seed))
+    inside, outside = threading.Event(), threading.Event()
+    got = {}
+
+    def other():
+        inside.wait()
+        got["t"] = torch.nn.init.normal_(torch.empty(5000),
+                                        generator=torch.Generator().manual_seed(g_seed))
+        got["fn"] = torch.nn.init.normal_
+        outside.set()
+
+    th = threading.Thread(target=other)
+    th.start()
+    with xt.fast_init():
+        inside.set()
+        assert outside.wait(10)
+        mine = torch.nn.init.normal_(torch.empty(5000), generator=torch.Generator().manual_seed(g_seed))
+    th.join()
+    assert got["fn"] is xt._DISPATCH["normal_"]   # the patch is process-wide ...
+    assert torch.equal(got["t"], want)            # ... but acts in fast_init's thread only
+    assert not torch.equal(mine, want)
+    assert _all_torch()
+
+
+def test_fast_init_in_many_threads_at_once():
+    results = {}
+
+    def build(i):
+        torch_gen = torch.Generator().manual_seed(i)
+        with xt.fast_init():
+            results[i] = torch.nn.init.xavier_uniform_(torch.empty(300, 400), generator=torch_gen)
+
+    threads = [threading.Thread(target=build, args=(i % 3,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(3):
+        want = xt.xavier_uniform_(torch.empty(300, 400), generator=torch.Generator().manual_seed(i))
+        assert torch.equal(results[i], want)
+    assert _all_torch() and xt._patch_users == 0
+
+
+# ---- init_ ------------------------------------------------------------------------------------------
+
+def model():
+    return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 32), nn.LayerNorm(32))
+
+
+def test_init_reinitializes_weights_by_name():
+    m = model()
+    biases = m[0].bias.detach().clone()
+    ln = m[3].weight.detach().clone()
+    assert xt.init_(m, "glorot_uniform", seed=3) is m
+    assert torch.equal(m[0].bias, biases) and torch.equal(m[3].weight, ln)
+    a = torch_xavier_a((128, 64))
+    want = xavier.uniform((128, 64), -a, a, seed=named_seed(3, "0.weight"))
+    np.testing.assert_allclose(m[0].weight.detach().numpy(), want, rtol=1e-6)
+    # another model sharing a parameter name gets the same values for it
+    m2 = nn.Sequential(nn.Linear(64, 128), nn.Tanh(), nn.Linear(128, 99))
+    xt.init_(m2, "glorot_uniform", seed=3)
+    assert torch.equal(m2[0].weight, m[0].weight)
+
+
+@pytest.mark.parametrize("scheme, var", [
+    ("glorot_uniform", lambda fi, fo: 2 / (fi + fo)), ("xavier_normal", lambda fi, fo: 2 / (fi + fo)),
+    ("he_uniform", lambda fi, fo: 2 / fi), ("kaiming_normal", lambda fi, fo: 2 / fi),
+    ("lecun_uniform", lambda fi, fo: 1 / fi), ("lecun_normal", lambda fi, fo: 1 / fi)])
+def test_init_schemes_have_their_variance(scheme, var):
+    m = nn.Linear(1000, 500)
+    xt.init_(m, scheme, seed=1, biases="zeros")
+    assert float(m.weight.detach().var()) == pytest.approx(var(1000, 500), rel=0.02)
+    assert not m.bias.any()
+    xt.init_(m, scheme.replace("uniform", "normal"), seed=1, truncated=True, gain=2.0)
+    assert float(m.weight.detach().var()) == pytest.approx(4 * var(1000, 500), rel=0.02)
+
+
+def test_init_dtypes_devices_and_errors():
+    m = nn.Linear(30, 20).to(torch.bfloat16)
+    xt.init_(m, "he_normal", seed=2)
+    assert m.weight.dtype == torch.bfloat16 and m.weight.float().std() > 0
+    meta = nn.Linear(30, 20, device="meta")
+    xt.init_(meta, seed=1)                       # nothing to fill: skipped
+    torch.manual_seed(5)
+    a = xt.init_(model()).state_dict()
+    torch.manual_seed(5)
+    b = xt.init_(model()).state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a if k.endswith("weight") and a[k].dim() == 2)
+    with pytest.raises(ValueError, match="scheme"):
+        xt.init_(model(), "orthogonal")
+    with pytest.raises(ValueError, match="biases"):
+        xt.init_(model(), biases="ones")
+    with pytest.raises(ValueError, match="truncated"):
+        xt.init_(model(), "he_uniform", truncated=True)
+    with pytest.raises(TypeError, match="module"):
+        xt.init_(torch.empty(3, 3))
+    ints = nn.Module()
+    ints.w = nn.Parameter(torch.zeros(3, 3, dtype=torch.int64), requires_grad=False)
+    with pytest.raises(TypeError, match="dtype"):
+        xt.init_(ints)

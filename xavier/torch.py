@@ -1,0 +1,512 @@
+"""PyTorch drop-ins: ``torch.nn.init``'s samplers on xavier's parallel core.
+
+``xavier_uniform_``, ``xavier_normal_``, ``kaiming_uniform_``,
+``kaiming_normal_``, ``uniform_``, ``normal_`` and ``trunc_normal_`` take the
+arguments of their ``torch.nn.init`` namesakes, fill CPU tensors (float32,
+float64, float16, bfloat16; any strides) in place through their own memory,
+under ``torch.no_grad()``, and return the tensor.  The values follow torch's
+formulas (fans, gains, bounds) and xavier's stream, so they are not torch's
+values, but they are reproducible in the same way:
+
+* with ``generator=g``, the seed is drawn from `g` (two 63-bit integers, by
+  ``random_``), so ``g.manual_seed(s)`` makes a run repeat;
+* with no generator, from torch's default CPU generator, so
+  ``torch.manual_seed(s)`` makes a whole model's initialization repeat;
+* with ``seed=`` (an xavier extension, keyword-only), from that seed alone.
+
+Tensors this module cannot fill (other devices, other dtypes, tensor
+subclasses that override torch functions) go to torch's own function; for a
+device other than the CPU a warning says so, once per device type.
+
+``fast_init()`` makes every ``torch.nn.init`` call made while building a
+model use these, and ``init_(module, scheme)`` re-initializes a built one.
+torch is imported with this module, not with ``xavier``.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import math
+import sys
+import threading
+import warnings
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
+
+import numpy as np
+import torch
+
+from . import _api, _core
+from ._api import SeedLike, named_seed
+from ._fans import compute_fans
+from ._presets import calculate_gain, scaled_dist
+
+__all__ = ["fast_init", "init_", "kaiming_normal_", "kaiming_uniform_", "normal_",
+           "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_"]
+
+# The core's output type of each torch dtype; bfloat16 tensors are written as
+# their bits through an int16 view, so no ml_dtypes is needed.
+_TYPES = {torch.float32: _core.F32, torch.float64: _core.F64, torch.float16: _core.F16,
+          torch.bfloat16: _core.BF16}
+
+# torch's own functions, as they were when this module was imported.
+_NAMES = ("uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_",
+          "kaiming_uniform_", "kaiming_normal_")
+_TORCH: Dict[str, Callable[..., torch.Tensor]] = {
+    name: getattr(torch.nn.init, name) for name in _NAMES}
+
+_warned_devices: Set[str] = set()
+_warn_lock = threading.Lock()
+
+
+# ---- filling a tensor -----------------------------------------------------------
+
+def _draw_seed(generator: Optional[torch.Generator]) -> int:
+    """126 bits from `generator` (or torch's default CPU generator)."""
+    g = torch.default_generator if generator is None else generator
+    words = torch.empty(2, dtype=torch.int64).random_(generator=g).tolist()
+    return (int(words[0]) << 63) | int(words[1])
+
+
+def _ours(tensor: object, name: str) -> bool:
+    """True if this module fills `tensor`; False sends it to torch's function."""
+    if not isinstance(tensor, torch.Tensor):
+        raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
+    if torch.overrides.has_torch_function_variadic(tensor) or tensor.layout != torch.strided:
+        return False
+    if tensor.device.type != "cpu":
+        with _warn_lock:
+            first = tensor.device.type not in _warned_devices
+            _warned_devices.add(tensor.device.type)
+        if first:
+            warnings.warn(f"xavier.torch fills CPU tensors only; {name} on a tensor on "
+                          f"'{tensor.device.type}' uses torch.nn.init.{name} (warned once)",
+                          stacklevel=3)
+        return False
+    return tensor.dtype in _TYPES and not (tensor.is_conj() or tensor.is_neg())
+
+
+def _numpy_view(tensor: torch.Tensor) -> np.ndarray:
+    """A NumPy array on the tensor's own memory (bfloat16 as int16 bits)."""
+    t = tensor.detach()
+    if any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
+    if t.dtype == torch.bfloat16:
+        t = t.view(torch.int16)
+    return t.numpy()
+
+
+def _fill(tensor: torch.Tensor, dist: int, params_of: _api.ParamsOf,
+          generator: Optional[torch.Generator], seed: SeedLike, threads: Optional[int]) -> None:
+    """Check everything, then write the stream into the tensor's memory."""
+    code = _TYPES[tensor.dtype]
+    params = params_of(code)
+    nthreads = _api._check_threads(threads)
+    if generator is not None and seed is not None:
+        raise ValueError("give generator or seed, not both")
+    view = _numpy_view(tensor)
+    # the seed last: a call that fails leaves the generator as it was
+    key = _api.seed_key(seed if seed is not None else _draw_seed(generator))
+    with torch.no_grad():
+        _api.fill(view, 4 * dist + code, params, key, nthreads)
+
+
+def _torch_fans(tensor: torch.Tensor) -> Tuple[int, int]:
+    return compute_fans(tuple(tensor.shape), "torch")
+
+
+# ---- the torch.nn.init functions ------------------------------------------------------
+
+def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0,
+             generator: Optional[torch.Generator] = None, *, seed: SeedLike = None,
+             threads: Optional[int] = None) -> torch.Tensor:
+    """Fill `tensor` with U(a, b) values, as ``torch.nn.init.uniform_``.
+
+    Values lie in [a, b) as the tensor's dtype holds the bounds.  `seed`
+    and `threads` are xavier's; see the module's documentation for seeds.
+
+    Examples
+    --------
+    >>> import torch, xavier.torch
+    >>> w = torch.empty(3, 5)
+    >>> xavier.torch.uniform_(w, -1.0, 1.0, seed=0) is w
+    True
+    """
+    if not _ours(tensor, "uniform_"):
+        return _TORCH["uniform_"](tensor, a, b, generator)
+    _fill(tensor, _core.UNIFORM, lambda code: _api.uniform_params(a, b, code, ("a", "b")),
+          generator, seed, threads)
+    return tensor
+
+
+def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0,
+            generator: Optional[torch.Generator] = None, *, seed: SeedLike = None,
+            threads: Optional[int] = None) -> torch.Tensor:
+    """Fill `tensor` with N(mean, std**2) values, as ``torch.nn.init.normal_``.
+
+    Examples
+    --------
+    >>> import torch, xavier.torch
+    >>> w = xavier.torch.normal_(torch.empty(1000, 1000), std=0.02, seed=0)
+    >>> round(float(w.std()), 3)
+    0.02
+    """
+    if not _ours(tensor, "normal_"):
+        return _TORCH["normal_"](tensor, mean, std, generator)
+    _fill(tensor, _core.NORMAL, lambda code: _api.normal_params(mean, std, code), generator,
+          seed, threads)
+    return tensor
+
+
+def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
+                  b: float = 2.0, generator: Optional[torch.Generator] = None, *,
+                  seed: SeedLike = None, threads: Optional[int] = None) -> torch.Tensor:
+    """Fill `tensor` with N(mean, std**2) values conditioned on [a, b], as
+    ``torch.nn.init.trunc_normal_`` (absolute bounds).
+
+    Sampled by inversion (see :func:`xavier.truncated_normal`), so it is
+    exact wherever the bounds lie relative to the mean; the interval must hold
+    at least 2**-40 of the normal's mass.
+
+    Examples
+    --------
+    >>> import torch, xavier.torch
+    >>> w = xavier.torch.trunc_normal_(torch.empty(256, 256), std=0.02, a=-0.04, b=0.04, seed=0)
+    >>> bool(w.abs().max() <= 0.04)
+    True
+    """
+    if not _ours(tensor, "trunc_normal_"):
+        return _TORCH["trunc_normal_"](tensor, mean, std, a, b, generator)
+    _fill(tensor, _core.TRUNCNORM, lambda code: _api.truncnorm_params(mean, std, a, b, code),
+          generator, seed, threads)
+    return tensor
+
+
+def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0,
+                    generator: Optional[torch.Generator] = None, *, seed: SeedLike = None,
+                    threads: Optional[int] = None) -> torch.Tensor:
+    """Fill `tensor` with U(-a, a), ``a = gain * sqrt(6 / (fan_in + fan_out))``,
+    as ``torch.nn.init.xavier_uniform_`` (torch's fans: ``(out, in, *kernel)``).
+
+    Examples
+    --------
+    >>> import torch, xavier.torch
+    >>> w = torch.empty(256, 784)
+    >>> xavier.torch.xavier_uniform_(w, gain=xavier.calculate_gain("tanh"), seed=0) is w
+    True
+    """
+    if not _ours(tensor, "xavier_uniform_"):
+        return _TORCH["xavier_uniform_"](tensor, gain, generator)
+    fan_in, fan_out = _torch_fans(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    a = math.sqrt(3.0) * std
+    _fill(tensor, _core.UNIFORM, lambda code: _api.uniform_params(-a, a, code, ("-a", "a")),
+          generator, seed, threads)
+    return tensor
+
+
+def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0,
+                   generator: Optional[torch.Generator] = None, *, seed: SeedLike = None,
+                   threads: Optional[int] = None) -> torch.Tensor:
+    """Fill `tensor` with N(0, std**2), ``std = gain * sqrt(2 / (fan_in + fan_out))``,
+    as ``torch.nn.init.xavier_normal_``.
+
+    Examples
+    --------
+    >>> import torch, xavier.torch
+    >>> w = xavier.torch.xavier_normal_(torch.empty(64, 32, 3, 3), seed=0)
+    >>> w.shape
+    torch.Size([64, 32, 3, 3])
+    """
+    if not _ours(tensor, "xavier_normal_"):
+        return _TORCH["xavier_normal_"](tensor, gain, generator)
+    fan_in, fan_out = _torch_fans(tensor)
+    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    _fill(tensor, _core.NORMAL, lambda code: _api.normal_params(0.0, std, code), generator,
+          seed, threads)
+    return tensor
+
+
+def _kaiming_std(tensor: torch.Tensor, a: float, mode: str, nonlinearity: str) -> Optional[float]:
+    """torch's kaiming std, or None for a zero-element tensor (after torch's warning)."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", stacklevel=3)
+        return None
+    mode = mode.lower()
+    valid_modes = ["fan_in", "fan_out"]
+    if mode not in valid_modes:
+        raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
+    fan_in, fan_out = _torch_fans(tensor)
+    fan = fan_in if mode == "fan_in" else fan_out
+    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+
+
+def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
+                     nonlinearity: str = "leaky_relu",
+                     generator: Optional[torch.Generator] = None, *, seed: SeedLike = None,
+                     threads: Optional[int] = None) -> torch.Tensor:
+    """Fill `tensor` with U(-bound, bound), ``bound = gain * sqrt(3 / fan_mode)``,
+    as ``torch.nn.init.kaiming_uniform_`` (what ``nn.Linear`` and ``nn.Conv*d``
+    use, with ``a=sqrt(5)``).
+
+    Examples
+    --------
+    >>> import math, torch, xavier.torch
+    >>> w = xavier.torch.kaiming_uniform_(torch.empty(128, 64), a=math.sqrt(5), seed=0)
+    >>> bool(w.abs().max() < 1 / math.sqrt(64))
+    True
+    """
+    if not _ours(tensor, "kaiming_uniform_"):
+        return _TORCH["kaiming_uniform_"](tensor, a, mode, nonlinearity, generator)
+    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    if std is None:
+        return tensor
+    bound = math.sqrt(3.0) * std
+    _fill(tensor, _core.UNIFORM,
+          lambda code: _api.uniform_params(-bound, bound, code, ("-bound", "bound")),
+          generator, seed, threads)
+    return tensor
+
+
+def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
+                    nonlinearity: str = "leaky_relu",
+                    generator: Optional[torch.Generator] = None, *, seed: SeedLike = None,
+                    threads: Optional[int] = None) -> torch.Tensor:
+    """Fill `tensor` with N(0, std**2), ``std = gain / sqrt(fan_mode)``, as
+    ``torch.nn.init.kaiming_normal_``.
+
+    Examples
+    --------
+    >>> import torch, xavier.torch
+    >>> w = xavier.torch.kaiming_normal_(torch.empty(512, 512), nonlinearity="relu", seed=0)
+    >>> round(float(w.std() * 512 ** 0.5 / 2 ** 0.5), 2)
+    1.0
+    """
+    if not _ours(tensor, "kaiming_normal_"):
+        return _TORCH["kaiming_normal_"](tensor, a, mode, nonlinearity, generator)
+    std = _kaiming_std(tensor, a, mode, nonlinearity)
+    if std is None:
+        return tensor
+    _fill(tensor, _core.NORMAL, lambda code: _api.normal_params(0.0, std, code), generator,
+          seed, threads)
+    return tensor
+
+
+_OURS: Dict[str, Callable[..., torch.Tensor]] = {
+    "uniform_": uniform_, "normal_": normal_, "trunc_normal_": trunc_normal_,
+    "xavier_uniform_": xavier_uniform_, "xavier_normal_": xavier_normal_,
+    "kaiming_uniform_": kaiming_uniform_, "kaiming_normal_": kaiming_normal_}
+
+
+# ---- fast_init ---------------------------------------------------------------------------
+
+class _Local(threading.local):
+    depth = 0
+    threads: Optional[int] = None
+
+
+_local = _Local()
+_patch_lock = threading.Lock()
+_patch_users = 0
+_patched: List[Tuple[Dict[str, Any], str, str]] = []   # (namespace, attribute, function name)
+
+
+def _dispatcher(name: str) -> Callable[..., torch.Tensor]:
+    """What fast_init puts in place of torch.nn.init.<name>: xavier's function in
+    a thread inside fast_init(), torch's everywhere else."""
+    original = _TORCH[name]
+    ours = _OURS[name]
+
+    @functools.wraps(original)
+    def dispatch(*args: Any, **kwargs: Any) -> torch.Tensor:
+        if _local.depth > 0:
+            if _local.threads is not None:
+                kwargs.setdefault("threads", _local.threads)
+            return ours(*args, **kwargs)
+        return original(*args, **kwargs)
+
+    dispatch.__xavier_original__ = original  # type: ignore[attr-defined]
+    return dispatch
+
+
+_DISPATCH = {name: _dispatcher(name) for name in _NAMES}
+
+
+def _install() -> None:
+    """Point torch.nn.init's functions, and every module-level name bound to
+    them (``from torch.nn.init import xavier_uniform_``, as torch's own
+    MultiheadAttention does), at the dispatchers."""
+    targets = {id(fn): name for name, fn in _TORCH.items()}
+    for module in list(sys.modules.values()):
+        namespace = getattr(module, "__dict__", None)
+        if not isinstance(namespace, dict) or module is sys.modules[__name__]:
+            continue
+        for attr, value in list(namespace.items()):
+            name = targets.get(id(value))
+            if name is not None and value is _TORCH[name]:
+                namespace[attr] = _DISPATCH[name]
+                _patched.append((namespace, attr, name))
+
+
+def _uninstall() -> None:
+    """Put torch's functions back wherever _install replaced them (and only
+    where a dispatcher is still what is there)."""
+    while _patched:
+        namespace, attr, name = _patched.pop()
+        if namespace.get(attr) is _DISPATCH[name]:
+            namespace[attr] = _TORCH[name]
+
+
+@contextlib.contextmanager
+def fast_init(*, threads: Optional[int] = None) -> Iterator[None]:
+    """Use xavier's samplers for every ``torch.nn.init`` call in this block.
+
+    While building a model inside ``with xavier.torch.fast_init():``, the
+    ``reset_parameters`` of ``nn.Linear``, ``nn.Conv*d``, ``nn.Embedding``,
+    ``nn.MultiheadAttention``, ``nn.Transformer*`` and any other code calling
+    ``torch.nn.init.{uniform_, normal_, trunc_normal_, xavier_uniform_,
+    xavier_normal_, kaiming_uniform_, kaiming_normal_}`` fill CPU tensors in
+    parallel.  Other tensors still go to torch (see the module's notes).
+
+    Seeds come from torch's default generator as usual, so
+    ``torch.manual_seed(s)`` before the block repeats the model exactly
+    (for any thread count).  The distributions are torch's; the values are
+    xavier's.
+
+    On entry the functions of ``torch.nn.init``, and names other loaded
+    modules bound to them, are replaced by dispatchers; on exit (also when
+    the block raises) torch's own functions are put back.  The dispatchers
+    act only in threads inside a ``fast_init`` block: other threads keep
+    torch's behaviour, blocks may nest and run in several threads at once.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Threads per fill (default: OpenMP's).
+
+    Examples
+    --------
+    >>> import torch, xavier.torch
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <torch._C.Generator object at ...>
+    >>> with xavier.torch.fast_init():
+    ...     model = torch.nn.Sequential(torch.nn.Linear(512, 512), torch.nn.ReLU(),
+    ...                                 torch.nn.Linear(512, 10))
+    >>> torch.nn.init.xavier_uniform_ is xavier.torch._TORCH["xavier_uniform_"]
+    True
+    """
+    global _patch_users
+    if threads is not None:
+        _api._check_threads(threads)
+    with _patch_lock:
+        if _patch_users == 0:
+            _install()
+        _patch_users += 1
+    saved = _local.depth, _local.threads
+    _local.depth, _local.threads = saved[0] + 1, threads if threads is not None else saved[1]
+    try:
+        yield
+    finally:
+        _local.depth, _local.threads = saved
+        with _patch_lock:
+            _patch_users -= 1
+            if _patch_users == 0:
+                _uninstall()
+
+
+# ---- init_ ---------------------------------------------------------------------------------
+
+_SCHEMES = {
+    "glorot_uniform": (1.0, "fan_avg", "uniform"), "xavier_uniform": (1.0, "fan_avg", "uniform"),
+    "glorot_normal": (1.0, "fan_avg", "normal"), "xavier_normal": (1.0, "fan_avg", "normal"),
+    "he_uniform": (2.0, "fan_in", "uniform"), "kaiming_uniform": (2.0, "fan_in", "uniform"),
+    "he_normal": (2.0, "fan_in", "normal"), "kaiming_normal": (2.0, "fan_in", "normal"),
+    "lecun_uniform": (1.0, "fan_in", "uniform"), "lecun_normal": (1.0, "fan_in", "normal"),
+}
+
+
+def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: SeedLike = None,
+          gain: float = 1.0, truncated: bool = False, biases: str = "keep",
+          threads: Optional[int] = None) -> torch.nn.Module:
+    """Re-initialize the weights of a built model in place; return it.
+
+    Every parameter with two or more dimensions gets `scheme`, with torch's
+    fans (``(out, in, *kernel)``); one-dimensional parameters (biases, norm
+    scales) keep their values, or with ``biases="zeros"`` the ones named
+    ``*bias`` become 0.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    scheme : str
+        ``"glorot_uniform"`` (alias ``"xavier_uniform"``), ``"glorot_normal"``
+        (``"xavier_normal"``), ``"he_uniform"`` (``"kaiming_uniform"``),
+        ``"he_normal"`` (``"kaiming_normal"``), ``"lecun_uniform"`` or
+        ``"lecun_normal"``: the presets of :func:`xavier.variance_scaling`.
+    seed : None, int or SeedSequence
+        Parameter ``name`` gets the stream of ``named_seed(seed, name)``
+        (see the README), so its values depend on the seed and its own name
+        only.  None draws the seed from torch's default generator.
+    gain : float
+        Factor on every standard deviation.
+    truncated : bool
+        For the normal schemes: Keras's and JAX's normal truncated at two
+        standard deviations, with the same variance.
+    biases : {"keep", "zeros"}
+    threads : int, optional
+
+    Parameters on another device are generated on the CPU and copied there,
+    so they hold the same values as on the CPU; parameters on the ``meta``
+    device hold no values and are skipped.
+
+    Examples
+    --------
+    >>> import torch, xavier.torch
+    >>> model = torch.nn.Sequential(torch.nn.Linear(64, 32), torch.nn.Linear(32, 8))
+    >>> xavier.torch.init_(model, "he_normal", seed=0, biases="zeros") is model
+    True
+    >>> float(model[0].bias.detach().abs().sum())
+    0.0
+    """
+    if not isinstance(module, torch.nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    if scheme not in _SCHEMES:
+        raise ValueError(f"scheme must be one of {sorted(_SCHEMES)}, got {scheme!r}")
+    if biases not in ("keep", "zeros"):
+        raise ValueError(f"biases must be 'keep' or 'zeros', got {biases!r}")
+    if not isinstance(truncated, (bool, np.bool_)):
+        raise TypeError(f"truncated must be a bool, got {type(truncated).__name__}")
+    scale, mode, dist_name = _SCHEMES[scheme]
+    if truncated:
+        if dist_name != "normal":
+            raise ValueError(f"truncated=True needs a normal scheme, got {scheme!r}")
+        dist_name = "truncated_normal"
+    nthreads = _api._check_threads(threads)
+    base = _api.as_seed_sequence(_draw_seed(None) if seed is None else seed)
+    # (name, parameter, kind or None for zeros, parameters): all checked first
+    work: List[Tuple[str, torch.nn.Parameter, Optional[int], Tuple[float, ...]]] = []
+    for name, p in module.named_parameters():
+        if p.dim() >= 2:
+            if p.dtype not in _TYPES:
+                raise TypeError(f"parameter {name} has dtype {p.dtype}; "
+                                "init_ fills float32, float64, float16 and bfloat16")
+            dist, params_of = scaled_dist(tuple(p.shape), scale, mode, dist_name, gain,
+                                          layout="torch")
+            code = _TYPES[p.dtype]
+            work.append((name, p, 4 * dist + code, params_of(code)))
+        elif biases == "zeros" and name.rsplit(".", 1)[-1] == "bias":
+            work.append((name, p, None, ()))
+    with torch.no_grad():
+        for name, p, kind, params in work:
+            if p.device.type == "meta":
+                continue
+            if kind is None:
+                p.zero_()
+                continue
+            target = p if p.device.type == "cpu" else torch.empty(p.shape, dtype=p.dtype)
+            key = _api.seed_key(named_seed(base, name))
+            _api.fill(_numpy_view(target), kind, params, key, nthreads)
+            if target is not p:
+                p.copy_(target)
+    return module
