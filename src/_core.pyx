@@ -28,7 +28,7 @@ cdef extern from "stream.h":
     void xv_lane_state(const uint64_t *key, uint64_t block, int lane, uint64_t *s) nogil
     void xv_log_f32(const float *x, float *y, size_t n) nogil
     void xv_log_f64(const double *x, double *y, size_t n) nogil
-    void xv_turn_f32(const uint32_t *k, float *c, float *s, size_t n) nogil
+    void xv_octant_f32(const uint32_t *j, float *s, float *c, size_t n) nogil
     void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n) nogil
     void xv_ndtr_f64(const double *x, double *y, size_t n) nogil
     void xv_round_f16(const float *x, uint16_t *y, size_t n) nogil
@@ -168,21 +168,22 @@ def _log(x):
     return y
 
 
+def _sincos_octant(j):
+    """Test hook: the core's float32 sin and cos of (pi/2) (j + 1/2) / 2**22
+    for a uint32 array of j < 2**21."""
+    cdef cnp.ndarray a = np.ascontiguousarray(j, dtype=np.uint32).ravel()
+    cdef cnp.ndarray sn = np.empty(a.shape[0], np.float32), cs = np.empty(a.shape[0], np.float32)
+    xv_octant_f32(<uint32_t *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(sn),
+                  <float *>cnp.PyArray_DATA(cs), a.shape[0])
+    return sn, cs
+
+
 def _cossin_turn(k):
-    """Test hook: the core's cos and sin of 2*pi*k / 2**24 for a uint32 array
-    (float32 results) or of 2*pi*k / 2**53 for a uint64 array (float64)."""
-    cdef cnp.ndarray a = np.ascontiguousarray(k).ravel()
-    cdef cnp.ndarray c, s
-    if a.dtype == np.uint32:
-        c, s = np.empty(a.shape[0], np.float32), np.empty(a.shape[0], np.float32)
-        xv_turn_f32(<uint32_t *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(c),
-                    <float *>cnp.PyArray_DATA(s), a.shape[0])
-    elif a.dtype == np.uint64:
-        c, s = np.empty(a.shape[0], np.float64), np.empty(a.shape[0], np.float64)
-        xv_turn_f64(<uint64_t *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(c),
-                    <double *>cnp.PyArray_DATA(s), a.shape[0])
-    else:
-        raise TypeError("k must be uint32 or uint64")
+    """Test hook: the core's float64 cos and sin of 2*pi*k / 2**53 (uint64 k)."""
+    cdef cnp.ndarray a = np.ascontiguousarray(k, dtype=np.uint64).ravel()
+    cdef cnp.ndarray c = np.empty(a.shape[0], np.float64), s = np.empty(a.shape[0], np.float64)
+    xv_turn_f64(<uint64_t *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(c),
+                <double *>cnp.PyArray_DATA(s), a.shape[0])
     return c, s
 
 

@@ -1,5 +1,5 @@
 /*
- * Stream version 1 driver: lane seeding, block/sub-range logic, OpenMP
+ * Stream version 2 driver: lane seeding, block/sub-range logic, OpenMP
  * parallel loop and run-time SIMD dispatch.  The group kernels live in
  * stream_kernels.h, the RNG in xoshiro.h, the math in vmath.h.
  */
@@ -488,10 +488,10 @@ void xv_log_f64(const double *x, double *y, size_t n)
         y[i] = xv_log_d(x[i]);
 }
 
-void xv_turn_f32(const uint32_t *k, float *c, float *s, size_t n)
+void xv_octant_f32(const uint32_t *j, float *s, float *c, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        xv_cossin_turn_f((int32_t)k[i], &c[i], &s[i]);
+        xv_sincos_octant_f((int32_t)j[i], &s[i], &c[i]);
 }
 
 void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n)

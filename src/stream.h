@@ -1,5 +1,5 @@
 /*
- * Stream version 1: the public C interface of xavier's sampler core.
+ * Stream version 2: the public C interface of xavier's sampler core.
  * The stream is specified in README.md ("Stream specification").
  */
 #ifndef XAVIER_STREAM_H
@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XV_STREAM_VERSION 1
+#define XV_STREAM_VERSION 2
 #define XV_LANES 8                      /* interleaved xoshiro256++ lanes per block */
 #define XV_BLOCK ((uint64_t)1 << 16)    /* elements per block */
 
@@ -34,12 +34,13 @@ void xv_raw_block(const uint64_t key[4], uint64_t block, uint64_t n, uint64_t *d
 /* The state of lane `lane` of block `block`. */
 void xv_lane_state(const uint64_t key[4], uint64_t block, int lane, uint64_t s[4]);
 
-/* Test hooks, scalar code: y = ln(x) for normal 0 < x <= 1; (c, s) = cos and
- * sin of 2*pi * k / 2^24 (float32, k < 2^24) or 2*pi * k / 2^53 (float64);
- * the standard normal CDF; float32 rounded to float16 / bfloat16 bits. */
+/* Test hooks, scalar code: y = ln(x) for normal 0 < x <= 1; (s, c) = sin and
+ * cos of (pi/2) (j + 1/2) / 2^22 (float32, j < 2^21); (c, s) = cos and sin of
+ * 2*pi * k / 2^53 (float64); the standard normal CDF; float32 rounded to
+ * float16 / bfloat16 bits. */
 void xv_log_f32(const float *x, float *y, size_t n);
 void xv_log_f64(const double *x, double *y, size_t n);
-void xv_turn_f32(const uint32_t *k, float *c, float *s, size_t n);
+void xv_octant_f32(const uint32_t *j, float *s, float *c, size_t n);
 void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n);
 void xv_ndtr_f64(const double *x, double *y, size_t n);
 void xv_round_f16(const float *x, uint16_t *y, size_t n);

@@ -10,8 +10,8 @@
  *                      (word 2j = low half of lane j, 2j+1 = high half);
  *                      u = (w >> 8) * 2^-24
  *   uniform float64:   1 step  -> 8 values, u = (x >> 11) * 2^-53
- *   normal float32:    2 steps -> 32 values: values 0..15 r*cos, 16..31 r*sin,
- *                      radius from word i of step A, angle from word i of step B
+ *   normal float32:    2 steps -> 32 values: values i and 16+i (i < 16) from
+ *                      word i of step A (radius) and of step B (angle, octant)
  *   normal float64:    2 steps -> 16 values: values 0..7 r*cos, 8..15 r*sin,
  *                      radius from lane j of step A, angle from lane j of step B
  *   truncated float32: 1 step  -> 16 values, value i from k = word i >> 8
@@ -83,6 +83,11 @@ XV_INLINE void XV_FN(xv_grp_uniform)(XV_FN(xv_regs) *r, float *v, const xv_param
     }
 }
 
+/* Box-Muller with the angle from an octant: angle word w gives
+ * theta0 = (pi/2) (j + 1/2) / 2^22 in (0, pi/4), j = bits 8..28; bit 29
+ * swaps (cos, sin); bits 31 and 30 are the signs of the two values.  The
+ * eight reflections of the octant tile the circle once, so the angle is
+ * uniform on 2^24 points; no quadrant arithmetic is needed. */
 XV_INLINE void XV_FN(xv_grp_normal)(XV_FN(xv_regs) *r, float *v, const xv_params_f *p)
 {
     const float mean = p->mean, sd = p->sd;
@@ -94,11 +99,14 @@ XV_INLINE void XV_FN(xv_grp_normal)(XV_FN(xv_regs) *r, float *v, const xv_params
         /* radius uniform in (0, 1] from all 32 bits: one rounding */
         const float u1 = (float)(int32_t)(wr[i] >> 8) * 0x1p-24f +
                          (float)(int32_t)((wr[i] & 0xFFu) + 1u) * 0x1p-32f;
-        const float rad = __builtin_sqrtf(-2.0f * xv_log_f(u1));
-        float cq, sq;   /* angle 2*pi*k / 2^24 */
-        xv_cossin_turn_f((int32_t)(wa[i] >> 8), &cq, &sq);
-        v[i] = mean + sd * (rad * cq);
-        v[16 + i] = mean + sd * (rad * sq);
+        const float rad = sd * __builtin_sqrtf(-2.0f * xv_log_f(u1));
+        const uint32_t w = wa[i];
+        float sn, cs;
+        xv_sincos_octant_f((int32_t)((w >> 8) & 0x1FFFFFu), &sn, &cs);
+        const int swap = (w >> 29) & 1u;
+        const float x = rad * (swap ? sn : cs), y = rad * (swap ? cs : sn);
+        v[i] = mean + xv_u2f(xv_f2u(x) ^ (w & 0x80000000u));
+        v[16 + i] = mean + xv_u2f(xv_f2u(y) ^ ((w << 1) & 0x80000000u));
     }
 }
 

@@ -1,4 +1,4 @@
-"""Pure-Python/NumPy reference of the RNG and of stream version 1, written
+"""Pure-Python/NumPy reference of the RNG and of stream version 2, written
 from the published algorithms and README's stream specification, independent
 of the C code it checks."""
 import numpy as np
@@ -75,15 +75,23 @@ def uniform_f64(raw, low, high):
     return np.minimum(v, cap)
 
 
-def normal_f32_uniforms(raw):
-    """(u1, u2) of each float32 normal pair, in the order the pairs' cosine
-    values appear; each group of 32 values takes 16 outputs (2 steps)."""
+def normal_f32_values(raw):
+    """Float64 reference values of the float32 normal (stream version 2): per
+    group of 32, value i and 16 + i from word i of step A (radius uniform u1)
+    and of step B (angle word w): theta0 = (pi/2) (j + 1/2) / 2**22 with
+    j = bits 8..28 of w; bit 29 swaps (cos, sin); bits 31 and 30 are the
+    signs.  Returns (values, u1)."""
     w = raw.astype("<u8").view("<u4").reshape(-1, 2, 16)   # group, step, word
-    wr, wa = w[:, 0, :].ravel(), w[:, 1, :].ravel()
+    wr, wa = w[:, 0, :], w[:, 1, :]
     u1 = (wr >> 8).astype(np.float32) * np.float32(2.0**-24) + \
         ((wr & 0xFF) + 1).astype(np.float32) * np.float32(2.0**-32)
-    u2 = (wa >> 8).astype(np.float64) * 2.0**-24
-    return u1, u2
+    r = np.sqrt(-2.0 * np.log(u1.astype(np.float64)))
+    theta = np.pi / 2 * (((wa >> 8) & 0x1FFFFF).astype(np.float64) + 0.5) / 2.0**22
+    c, s = np.cos(theta), np.sin(theta)
+    swap = ((wa >> 29) & 1).astype(bool)
+    x = np.where(swap, s, c) * np.where(wa >> 31, -1.0, 1.0)
+    y = np.where(swap, c, s) * np.where((wa >> 30) & 1, -1.0, 1.0)
+    return np.concatenate([r * x, r * y], axis=1).ravel(), u1.ravel()
 
 
 def normal_f64_uniforms(raw):

@@ -459,7 +459,7 @@ def show_config() -> None:
     >>> import xavier
     >>> xavier.show_config()  # doctest: +SKIP
     xavier 0.1.0
-      stream version  : 1
+      stream version  : 2
       OpenMP          : on
       default threads : 2
       SIMD path       : avx512 (supported here: baseline, avx2, avx512)
