@@ -174,6 +174,17 @@ int xv_isa_count(void) { return N_ISA; }
 
 const char *xv_isa_name(int isa) { return (isa >= 0 && isa < N_ISA) ? ISA_NAMES[isa] : NULL; }
 
+#ifdef XV_X86
+#include <cpuid.h>
+
+/* F16C (CPUID leaf 1, ECX bit 29): clang 14's __builtin_cpu_supports has no name for it. */
+static int cpu_has_f16c(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+#endif
+
 int xv_isa_supported(int isa)
 {
     if (isa == 0)
@@ -181,7 +192,7 @@ int xv_isa_supported(int isa)
 #ifdef XV_X86
     __builtin_cpu_init();
     if (isa == 1)
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
+        return __builtin_cpu_supports("avx2") && cpu_has_f16c();
     if (isa == 2)
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
                __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");

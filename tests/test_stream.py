@@ -467,7 +467,8 @@ def _disassemble(symbol):
 
 @pytest.mark.skipif(os.uname().machine != "x86_64", reason="x86-64 SIMD paths")
 @pytest.mark.parametrize("kernel", ["xv_uniform_f32", "xv_uniform_f64", "xv_normal_f32",
-                                    "xv_normal_f64"])
+                                    "xv_normal_f64", "xv_truncnorm_f32", "xv_truncnorm_f64",
+                                    "xv_uniform_bf16", "xv_normal_f16", "xv_truncnorm_bf16"])
 @pytest.mark.parametrize("path, reg, ops", [
     ("avx2", "%ymm", ("vcvtdq2ps", "vmulps", "vmulpd", "vpsllq")),
     ("avx512", "%zmm", ("vcvtdq2ps", "vmulps", "vmulpd", "vprolq", "vpsllq")),
@@ -479,6 +480,6 @@ def test_hot_loops_are_vectorized(kernel, path, reg, ops):
     # the loop body works on full-width registers: many packed instructions
     assert len(wide) >= 20, f"{kernel}_{path}: only {len(wide)} {reg} instructions"
     assert any(op in ln for ln in wide for op in ops)
-    if "normal" in kernel:
+    if "normal" in kernel or "truncnorm" in kernel:
         assert any(("vsqrtps" in ln or "vsqrtpd" in ln) and reg in ln for ln in lines)
         assert any(("vdivps" in ln or "vdivpd" in ln) and reg in ln for ln in lines)

@@ -14,7 +14,7 @@ Examples
 >>> w.shape, w.dtype
 ((784, 256), dtype('float32'))
 """
-from ._api import config, normal, show_config, truncated_normal, uniform
+from ._api import config, named_seed, normal, show_config, truncated_normal, uniform
 from ._core import Xoshiro256
 from ._fans import compute_fans
 from ._presets import (
@@ -43,6 +43,7 @@ __all__ = [
     "he_uniform",
     "lecun_normal",
     "lecun_uniform",
+    "named_seed",
     "normal",
     "show_config",
     "truncated_normal",

@@ -1,0 +1,192 @@
+#!/usr/bin/env python
+"""xavier.torch against torch.nn.init, side by side in one process.
+
+Usage::
+
+    python benchmarks/torch_init.py [--size 8192] [--repeats 7]
+                                    [--model-layers 20] [--model-repeats 3]
+                                    [--skip-model] [--json FILE] [--markdown]
+
+1. Fills: ``torch.nn.init.{xavier_uniform_, xavier_normal_, trunc_normal_}``
+   and their ``xavier.torch`` twins on one size x size CPU tensor, for float32,
+   bfloat16 and float16; median of `repeats` interleaved rounds after one
+   warm-up call each.  The table gives both medians, the speedup and, for
+   xavier, the time relative to its float32 time.
+2. Building a model: a transformer-shaped language model (embedding, `layers`
+   ``nn.TransformerEncoderLayer(2048, 16, 8192)``, output projection; ~1.1e9
+   parameters with 20 layers, 4.5 GB of float32) built with torch's own
+   initialization and under ``xavier.torch.fast_init()``, both after
+   ``torch.manual_seed(0)``.  One build of each is a warm-up (the first touch
+   of that much memory is slow on some machines, virtual ones especially),
+   then `model-repeats` interleaved builds each; medians.
+
+Only torch, NumPy and xavier are needed.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from typing import Callable, Dict, List, Optional
+
+import torch
+import torch.nn as nn
+
+import xavier
+import xavier.torch as xt
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+
+
+def interleaved(fns: Dict[str, Callable[[], object]], repeats: int) -> Dict[str, List[float]]:
+    for fn in fns.values():
+        fn()
+    times: Dict[str, List[float]] = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def bench_fills(size: int, repeats: int) -> List[Dict[str, object]]:
+    rows = []
+    base: Dict[str, float] = {}
+    for dname, dtype in DTYPES.items():
+        t = torch.empty(size, size, dtype=dtype)
+        t.zero_()  # page it in before anything is timed
+        s = math.sqrt(2.0 / (2 * size))
+        calls = {
+            "xavier_uniform_": (lambda: torch.nn.init.xavier_uniform_(t),
+                                lambda: xt.xavier_uniform_(t)),
+            "xavier_normal_": (lambda: torch.nn.init.xavier_normal_(t),
+                               lambda: xt.xavier_normal_(t)),
+            "trunc_normal_": (lambda: torch.nn.init.trunc_normal_(t, std=s, a=-2 * s, b=2 * s),
+                              lambda: xt.trunc_normal_(t, std=s, a=-2 * s, b=2 * s)),
+        }
+        for fname, (theirs, ours) in calls.items():
+            times = interleaved({"torch": theirs, "xavier": ours}, repeats)
+            mt, mx = statistics.median(times["torch"]), statistics.median(times["xavier"])
+            if dname == "float32":
+                base[fname] = mx
+            rows.append({"function": fname, "dtype": dname, "torch_ms": mt * 1e3,
+                         "xavier_ms": mx * 1e3, "speedup": mt / mx,
+                         "vs_float32": mx / base[fname], "times_s": times})
+        del t
+        gc.collect()
+    return rows
+
+
+class LM(nn.Module):
+    """A transformer-shaped language model (decoder-sized blocks)."""
+
+    def __init__(self, layers: int, vocab: int = 32000, d: int = 2048, heads: int = 16,
+                 ff: int = 8192) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(vocab, d)
+        self.blocks = nn.ModuleList(nn.TransformerEncoderLayer(d, heads, ff, batch_first=True)
+                                    for _ in range(layers))
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, vocab, bias=False)
+
+
+def build_seconds(layers: int, fast: bool) -> float:
+    torch.manual_seed(0)
+    t0 = time.perf_counter()
+    if fast:
+        with xt.fast_init():
+            model = LM(layers)
+    else:
+        model = LM(layers)
+    dt = time.perf_counter() - t0
+    del model
+    gc.collect()
+    return dt
+
+
+def bench_model(layers: int, repeats: int) -> Dict[str, object]:
+    with torch.device("meta"):  # counts parameters, allocating and filling nothing
+        params = sum(p.numel() for p in LM(layers).parameters())
+    for fast in (False, True):  # warm-up builds, not counted
+        build_seconds(layers, fast)
+    times: Dict[str, List[float]] = {"torch": [], "fast_init": []}
+    for _ in range(repeats):
+        times["torch"].append(build_seconds(layers, False))
+        times["fast_init"].append(build_seconds(layers, True))
+    mt, mf = statistics.median(times["torch"]), statistics.median(times["fast_init"])
+    return {"layers": layers, "parameters": params, "torch_s": mt, "fast_init_s": mf,
+            "speedup": mt / mf, "times_s": times}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--size", type=int, default=8192, help="tensor is size x size (default 8192)")
+    p.add_argument("--repeats", type=int, default=7, help="timed rounds per fill (default 7)")
+    p.add_argument("--model-layers", type=int, default=20,
+                   help="transformer blocks (default 20: ~1.1e9 parameters)")
+    p.add_argument("--model-repeats", type=int, default=3, help="timed builds each (default 3)")
+    p.add_argument("--skip-model", action="store_true", help="time the fills only")
+    p.add_argument("--json", metavar="FILE", help="write facts and raw timings to FILE")
+    p.add_argument("--markdown", action="store_true", help="print GitHub markdown tables")
+    args = p.parse_args(argv)
+    if min(args.size, args.repeats, args.model_layers, args.model_repeats) < 1:
+        p.error("sizes and repeats must be >= 1")
+
+    cfg = xavier.config()
+    facts = {"python": platform.python_version(), "platform": platform.platform(),
+             "cpu_count": os.cpu_count(), "xavier": cfg, "torch": torch.__version__,
+             "torch_threads": torch.get_num_threads(), "size": args.size,
+             "repeats": args.repeats}
+    md = args.markdown
+    print(f"{'- ' if md else ''}xavier {cfg['version']} (stream {cfg['stream_version']}, "
+          f"{cfg['simd_path']}, {cfg['default_threads']} threads), torch {torch.__version__} "
+          f"({torch.get_num_threads()} threads), {os.cpu_count()} CPUs")
+    print(f"{'- ' if md else ''}fills: {args.size} x {args.size} CPU tensor, median of "
+          f"{args.repeats} interleaved rounds after a warm-up\n")
+
+    rows = bench_fills(args.size, args.repeats)
+    head = ["function", "dtype", "torch ms", "xavier.torch ms", "speedup", "xavier vs float32"]
+    body = [[r["function"], r["dtype"], f"{r['torch_ms']:.1f}", f"{r['xavier_ms']:.1f}",
+             f"{r['speedup']:.1f}x", f"{r['vs_float32']:.2f}x"] for r in rows]
+    table(head, body, md)
+    report: Dict[str, object] = {"facts": facts, "fills": rows}
+
+    if not args.skip_model:
+        m = bench_model(args.model_layers, args.model_repeats)
+        print(f"\nBuilding LM({args.model_layers} layers, {m['parameters'] / 1e9:.2f}e9 "
+              f"parameters), median of {args.model_repeats} interleaved builds after one "
+              "warm-up each:\n")
+        table(["initialization", "build s", "speedup"],
+              [["torch.nn.init (torch's own)", f"{m['torch_s']:.2f}", ""],
+               ["xavier.torch.fast_init()", f"{m['fast_init_s']:.2f}", f"{m['speedup']:.1f}x"]],
+              md)
+        report["model"] = m
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report, f, indent=2)
+        print(f"raw timings written to {args.json}", file=sys.stderr)
+    return 0
+
+
+def table(head: List[str], body: List[List[str]], markdown: bool) -> None:
+    if markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "|".join([":---"] + ["---:"] * (len(head) - 1)) + "|")
+        for b in body:
+            print("| " + " | ".join(b) + " |")
+        return
+    widths = [max(len(c) for c in col) for col in zip(head, *body)]
+    for row in [head, ["-" * w for w in widths]] + body:
+        print("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                        for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
