@@ -345,6 +345,8 @@ def _inplace(array: ArrayT, fn, gain: float, seed: SeedLike, layout: str,  # typ
     if not isinstance(array, np.ndarray):
         raise TypeError(f"array must be a numpy.ndarray, got {type(array).__name__}")
     _check_float_array(array, "array")
+    if layout is None:  # these name torch's functions: no silent switch to Keras's layout
+        raise ValueError("layout must be 'keras' or 'torch', got None")
     fn(array.shape, gain, dtype=array.dtype, seed=seed, out=array, threads=threads, layout=layout)
     return array
 
@@ -365,8 +367,6 @@ def xavier_uniform_(array: ArrayT, gain: float = 1.0, *, seed: SeedLike = None,
     >>> xavier.xavier_uniform_(w, seed=0) is w
     True
     """
-    if layout is None:
-        raise ValueError("layout must be 'keras' or 'torch', got None")
     return _inplace(array, glorot_uniform, gain, seed, layout, threads)
 
 
@@ -383,8 +383,6 @@ def xavier_normal_(array: ArrayT, gain: float = 1.0, *, seed: SeedLike = None,
     >>> xavier.xavier_normal_(w, seed=0).dtype
     dtype('float64')
     """
-    if layout is None:
-        raise ValueError("layout must be 'keras' or 'torch', got None")
     return _inplace(array, glorot_normal, gain, seed, layout, threads)
 
 
