@@ -24,6 +24,7 @@ cdef extern from "stream.h":
     int XV_NKINDS
     int xv_fill(const uint64_t *key, int kind, const double *params, uint64_t start,
                 uint64_t n, void *dst, int threads, int isa) nogil
+    double xv_truncnorm_mass(double mean, double sd, double a, double b) nogil
     void xv_raw_block(const uint64_t *key, uint64_t block, uint64_t n, uint64_t *dst) nogil
     void xv_lane_state(const uint64_t *key, uint64_t block, int lane, uint64_t *s) nogil
     void xv_log_f32(const float *x, float *y, size_t n) nogil
@@ -134,6 +135,11 @@ def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, params,
     if rc != 0:
         raise RuntimeError("xv_fill failed")
     return out
+
+
+def truncnorm_mass(double mean, double sd, double a, double b):
+    """The normal(mean, sd) mass of [a, b], as the truncated normal kinds compute it."""
+    return xv_truncnorm_mass(mean, sd, a, b)
 
 
 def raw_block(key, uint64_t block, Py_ssize_t n):

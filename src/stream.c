@@ -335,6 +335,13 @@ static void truncnorm_params(double mean, double sd, double a, double b, xv_para
     d->chi = b;
 }
 
+double xv_truncnorm_mass(double mean, double sd, double a, double b)
+{
+    xv_params_d d;
+    truncnorm_params(mean, sd, a, b, &d);
+    return d.w;
+}
+
 static void make_params(int kind, const double prm[4], xv_params *p)
 {
     const int dist = kind / 4, type = kind % 4;

@@ -27,6 +27,10 @@ enum xv_type { XV_F32 = 0, XV_F64 = 1, XV_F16 = 2, XV_BF16 = 3 };
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
             void *dst, int threads, int isa);
 
+/* The normal(mean, sd) mass of [a, b], as the truncated normal kinds compute
+ * it (own double-precision CDF, same bits everywhere). */
+double xv_truncnorm_mass(double mean, double sd, double a, double b);
+
 /* Raw 64-bit outputs 0..n-1 of block `block` in stream order (lane i % 8,
  * step i / 8), by the scalar reference code. */
 void xv_raw_block(const uint64_t key[4], uint64_t block, uint64_t n, uint64_t *dst);

@@ -307,6 +307,15 @@ def test_ndtr_setup_math():
         assert abs(_core._ndtr(np.array([xi]))[0] / float(mpmath.ncdf(xi)) - 1) < 2e-15
 
 
+@pytest.mark.parametrize("case", TRUNC_CASES, ids=repr)
+def test_truncnorm_mass_is_the_interval_probability(case):
+    """The mass the core samples with (and truncated_normal checks against 2**-40)."""
+    from scipy import stats
+    mean, std, a, b = case
+    d = stats.norm(mean, std)
+    want = d.sf(a) - d.sf(b) if a >= mean else d.cdf(b) - d.cdf(a)
+    assert _core.truncnorm_mass(mean, std, a, b) == pytest.approx(want, rel=1e-13)
+
 def _half_test_values():
     """float32s of every exponent with random mantissas, both signs, plus the
     halfway points and their neighbours of float16 and bfloat16."""

@@ -103,10 +103,15 @@ def _check_threads(threads: Optional[int]) -> int:
     return min(value, 1 << 16)
 
 
-def _check_real(value: object, name: str) -> float:
+def as_real(value: object, name: str) -> float:
+    """`value` (the argument called `name`) as a float: any real number, bools excluded."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)
+    return float(value)
+
+
+def _check_real(value: object, name: str) -> float:
+    v = as_real(value, name)
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
     return v
@@ -270,9 +275,7 @@ def normal_params(mean: object, std: object, code: int) -> Tuple[float, float]:
 
 
 def _check_bound(value: object, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    v = float(value)
+    v = as_real(value, name)
     if math.isnan(v):
         raise ValueError(f"{name} must not be NaN")
     return v
@@ -288,14 +291,7 @@ def truncnorm_params(mean: object, std: object, a: object, b: object,
         if not lo <= mu <= hi:
             raise ValueError(f"with std=0, mean must lie in [a, b], got mean={mu}, a={lo}, b={hi}")
     else:
-        alpha, beta = (lo - mu) / sd, (hi - mu) / sd
-        # the mass of [a, b], from the tail that keeps it accurate
-        if alpha >= 0:
-            mass = 0.5 * (math.erfc(alpha / math.sqrt(2)) - math.erfc(beta / math.sqrt(2)))
-        elif beta <= 0:
-            mass = 0.5 * (math.erfc(-beta / math.sqrt(2)) - math.erfc(-alpha / math.sqrt(2)))
-        else:
-            mass = 1.0 - 0.5 * (math.erfc(-alpha / math.sqrt(2)) + math.erfc(beta / math.sqrt(2)))
+        mass = _core.truncnorm_mass(mu, sd, lo, hi)   # the mass the core samples with
         if not mass >= _TRUNC_MIN_MASS:
             raise ValueError(
                 f"[a, b] = [{lo}, {hi}] holds {mass:.3g} of the normal(mean={mu}, std={sd}) "

@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 import numpy as np
 
-from ._api import DTypeLike, normal, truncated_normal, uniform
+from ._api import DTypeLike, as_real, normal, truncated_normal, uniform
 from ._fans import ShapeLike, normalize_shape
 from ._presets import variance_scaling
 
@@ -109,13 +109,6 @@ class _RandomInitializer(Initializer):
         return {"seed": _seed_to_config(self._init_seed)}
 
 
-def _real(value: object, name: str) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating,
-                                                                      np.integer)):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
-
-
 def _check_axes(axes: object, name: str) -> Optional[List[int]]:
     if axes is None:
         return None
@@ -146,7 +139,7 @@ class VarianceScaling(_RandomInitializer):
                  distribution: str = "truncated_normal", seed: Seed = None,
                  input_axes: Optional[List[int]] = None,
                  output_axes: Optional[List[int]] = None) -> None:
-        scale = _real(scale, "scale")
+        scale = as_real(scale, "scale")
         if not scale > 0.0 or not math.isfinite(scale):
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         allowed_modes = {"fan_in", "fan_out", "fan_avg"}
@@ -236,7 +229,7 @@ class RandomUniform(_RandomInitializer):
     """Keras's ``RandomUniform(minval, maxval, seed)``: U[minval, maxval)."""
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: Seed = None) -> None:
-        self.minval, self.maxval = _real(minval, "minval"), _real(maxval, "maxval")
+        self.minval, self.maxval = as_real(minval, "minval"), as_real(maxval, "maxval")
         super().__init__(seed)
 
     def __call__(self, shape: ShapeLike, dtype: DTypeLike = None) -> np.ndarray:
@@ -250,7 +243,7 @@ class RandomNormal(_RandomInitializer):
     """Keras's ``RandomNormal(mean, stddev, seed)``."""
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Seed = None) -> None:
-        self.mean, self.stddev = _real(mean, "mean"), _real(stddev, "stddev")
+        self.mean, self.stddev = as_real(mean, "mean"), as_real(stddev, "stddev")
         super().__init__(seed)
 
     def __call__(self, shape: ShapeLike, dtype: DTypeLike = None) -> np.ndarray:

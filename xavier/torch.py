@@ -38,7 +38,7 @@ import torch
 from . import _api, _core
 from ._api import SeedLike, named_seed
 from ._fans import compute_fans
-from ._presets import calculate_gain, scaled_dist
+from ._presets import _check_truncated, calculate_gain, scaled_dist
 
 __all__ = ["fast_init", "init_", "kaiming_normal_", "kaiming_uniform_", "normal_",
            "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_"]
@@ -475,10 +475,8 @@ def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: Seed
         raise ValueError(f"scheme must be one of {sorted(_SCHEMES)}, got {scheme!r}")
     if biases not in ("keep", "zeros"):
         raise ValueError(f"biases must be 'keep' or 'zeros', got {biases!r}")
-    if not isinstance(truncated, (bool, np.bool_)):
-        raise TypeError(f"truncated must be a bool, got {type(truncated).__name__}")
     scale, mode, dist_name = _SCHEMES[scheme]
-    if truncated:
+    if _check_truncated(truncated):
         if dist_name != "normal":
             raise ValueError(f"truncated=True needs a normal scheme, got {scheme!r}")
         dist_name = "truncated_normal"
