@@ -24,6 +24,8 @@ cdef extern from "stream.h":
     int XV_NKINDS
     int xv_fill(const uint64_t *key, int kind, const double *params, uint64_t start,
                 uint64_t n, void *dst, int threads, int isa) nogil
+    int xv_fill_runs(const uint64_t *key, int kind, const double *params, const uint64_t *starts,
+                     uint64_t nruns, uint64_t len, void *dst, int threads, int isa) nogil
     double xv_truncnorm_mass(double mean, double sd, double a, double b) nogil
     void xv_raw_block(const uint64_t *key, uint64_t block, uint64_t n, uint64_t *dst) nogil
     void xv_lane_state(const uint64_t *key, uint64_t block, int lane, uint64_t *s) nogil
@@ -107,8 +109,24 @@ def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, params,
     uint64 words.  The caller validates the parameters; the GIL is released
     during the fill.
     """
-    cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] k = np.ascontiguousarray(key, dtype=np.uint64)
-    if k.shape[0] != 4:
+    cdef cnp.ndarray k = _check_fill_args(out, key, kind, threads)
+    cdef double prm[4]
+    _params(params, prm)
+    cdef int isa_i = _isa_index(isa)
+    cdef uint64_t n = <uint64_t>out.size
+    cdef void *dst = cnp.PyArray_DATA(out)
+    cdef const uint64_t *kp = <const uint64_t *>cnp.PyArray_DATA(k)
+    cdef int rc
+    with nogil:
+        rc = xv_fill(kp, kind, prm, start, n, dst, threads, isa_i)
+    if rc != 0:
+        raise RuntimeError("xv_fill failed")
+    return out
+
+
+cdef cnp.ndarray _check_fill_args(cnp.ndarray out, key, int kind, int threads):
+    cdef cnp.ndarray k = np.ascontiguousarray(key, dtype=np.uint64)
+    if k.ndim != 1 or k.shape[0] != 4:
         raise ValueError("key must hold 4 uint64 words")
     if not 0 <= kind < XV_NKINDS:
         raise ValueError(f"unknown kind {kind}")
@@ -118,22 +136,52 @@ def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, params,
         raise ValueError("out must be writable, aligned and C-contiguous")
     if threads < 1:
         raise ValueError("threads must be >= 1")
-    cdef double prm[4]
+    return k
+
+
+cdef _params(params, double *prm):
     values = [float(x) for x in params]
     if not 2 <= len(values) <= 4:
         raise ValueError("params must hold 2 to 4 numbers")
     values += [0.0] * (4 - len(values))
     for i in range(4):
         prm[i] = values[i]
+
+
+def fill_runs(cnp.ndarray out not None, key, int kind, params, starts, int threads=1,
+              isa=None):
+    """Write runs of a stream back to back into ``out``: elements
+    ``[starts[r], starts[r] + L)`` for each r, with ``L = out.size //
+    len(starts)`` (the rows of a sub-block of a larger C-order array).
+
+    ``starts`` must increase, with no two runs overlapping, and
+    ``out.size`` must be a multiple of ``len(starts)``.  Other arguments are
+    as for :func:`fill`; the values equal those :func:`fill` gives for the
+    same elements.
+    """
+    cdef cnp.ndarray k = _check_fill_args(out, key, kind, threads)
+    cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] st = np.ascontiguousarray(starts, dtype=np.uint64)
+    cdef uint64_t nruns = <uint64_t>st.shape[0]
+    if nruns == 0:
+        if out.size:
+            raise ValueError("out must be empty when there are no runs")
+        return out
+    if out.size % nruns:
+        raise ValueError(f"out.size {out.size} is not a multiple of the {nruns} runs")
+    cdef uint64_t length = <uint64_t>out.size // nruns
+    cdef double prm[4]
+    _params(params, prm)
     cdef int isa_i = _isa_index(isa)
-    cdef uint64_t n = <uint64_t>out.size
     cdef void *dst = cnp.PyArray_DATA(out)
-    cdef const uint64_t *kp = &k[0]
+    cdef const uint64_t *kp = <const uint64_t *>cnp.PyArray_DATA(k)
+    cdef const uint64_t *sp = &st[0]
     cdef int rc
     with nogil:
-        rc = xv_fill(kp, kind, prm, start, n, dst, threads, isa_i)
+        rc = xv_fill_runs(kp, kind, prm, sp, nruns, length, dst, threads, isa_i)
+    if rc == -2:
+        raise ValueError("runs must increase and not overlap")
     if rc != 0:
-        raise RuntimeError("xv_fill failed")
+        raise RuntimeError("xv_fill_runs failed")
     return out
 
 

@@ -402,22 +402,20 @@ static void advise_huge_pages(void *dst, uint64_t bytes)
 /* Elements [e0, e1) of block `block` (offsets inside the block) into dst.
  * With `stream`, whole groups go through an L1-sized buffer and on to dst
  * with non-temporal stores (same values, fewer memory transfers). */
-static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, const xv_params *p,
-                      uint64_t block, uint64_t e0, uint64_t e1, char *dst, int stream)
+/* Elements [e0, e1) of a block into dst, from lanes `st` positioned at the
+ * group holding e0; leaves them positioned at group ceil(e1 / G). */
+static void block_span(const xv_kernels *K, int kind, const xv_params *p, xv_lanes *st,
+                       uint64_t e0, uint64_t e1, char *dst, int stream)
 {
     const uint64_t G = GROUP_LEN[kind];
     const size_t esz = ELEM_SIZE[kind];
     const xv_group_fn gen = K->group[kind];
     double tmp[16];   /* one group: at most 32 float32 or 16 float64 = 128 bytes */
-    xv_lanes st;
-    seed_block(key, block, &st);
     uint64_t g = e0 / G;
-    if (g)
-        K->skip(&st, (size_t)(g * GROUP_STEPS[kind]));
     uint64_t e = e0;
     if (e % G) {   /* leading partial group */
         const uint64_t end = (g + 1) * G < e1 ? (g + 1) * G : e1;
-        gen(&st, 1, tmp, p);
+        gen(st, 1, tmp, p);
         memcpy(dst, (char *)tmp + (e - g * G) * esz, (end - e) * esz);
         dst += (end - e) * esz;
         e = end;
@@ -429,7 +427,7 @@ static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, cons
         const uint64_t per = XV_STREAM_CHUNK / (G * esz);
         for (uint64_t left = full; left;) {
             const uint64_t m = left < per ? left : per;
-            gen(&st, (size_t)m, buf, p);
+            gen(st, (size_t)m, buf, p);
             K->stream_copy(dst, buf, (size_t)(m * G * esz));
             dst += m * G * esz;
             left -= m;
@@ -439,14 +437,25 @@ static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, cons
         _mm_sfence();
 #endif
     } else if (full) {
-        gen(&st, (size_t)full, dst, p);
+        gen(st, (size_t)full, dst, p);
         dst += full * G * esz;
         e += full * G;
     }
     if (e < e1) {   /* trailing partial group */
-        gen(&st, 1, tmp, p);
+        gen(st, 1, tmp, p);
         memcpy(dst, tmp, (e1 - e) * esz);
     }
+}
+
+static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, const xv_params *p,
+                      uint64_t block, uint64_t e0, uint64_t e1, char *dst, int stream)
+{
+    xv_lanes st;
+    seed_block(key, block, &st);
+    const uint64_t g = e0 / GROUP_LEN[kind];
+    if (g)
+        K->skip(&st, (size_t)(g * GROUP_STEPS[kind]));
+    block_span(K, kind, p, &st, e0, e1, dst, stream);
 }
 
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
@@ -534,4 +543,72 @@ void xv_round_bf16(const float *x, uint16_t *y, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         y[i] = xv_bf16_bits(x[i]);
+}
+
+/* Runs first..last-1 of xv_fill_runs, in order, into dst; the lanes of a
+ * block are kept from one run to the next while the runs stay in it. */
+static void runs_seq(const xv_kernels *K, const uint64_t key[4], int kind, const xv_params *p,
+                     const uint64_t *starts, uint64_t first, uint64_t last, uint64_t len,
+                     char *dst)
+{
+    const uint64_t G = GROUP_LEN[kind];
+    const size_t esz = ELEM_SIZE[kind];
+    xv_lanes st;
+    uint64_t blk = UINT64_MAX, g = 0;   /* st: the lanes of block blk, at group g */
+    for (uint64_t r = first; r < last; r++) {
+        const uint64_t end = starts[r] + len;
+        for (uint64_t s = starts[r]; s < end;) {
+            const uint64_t b = s / XV_BLOCK, base = b * XV_BLOCK;
+            const uint64_t e0 = s - base, e1 = end - base < XV_BLOCK ? end - base : XV_BLOCK;
+            const uint64_t g0 = e0 / G;
+            if (b != blk || g0 < g) {
+                seed_block(key, b, &st);
+                blk = b;
+                g = 0;
+            }
+            if (g0 > g)
+                K->skip(&st, (size_t)((g0 - g) * GROUP_STEPS[kind]));
+            block_span(K, kind, p, &st, e0, e1, dst, 0);
+            g = (e1 + G - 1) / G;
+            dst += (e1 - e0) * esz;
+            s = base + e1;
+        }
+    }
+}
+
+int xv_fill_runs(const uint64_t key[4], int kind, const double params[4], const uint64_t *starts,
+                 uint64_t nruns, uint64_t len, void *dst, int threads, int isa)
+{
+    if (kind < 0 || kind >= XV_NKINDS)
+        return -1;
+    if (isa < 0)
+        isa = xv_isa_best();
+    else if (isa >= N_ISA || !xv_isa_supported(isa))
+        return -1;
+    for (uint64_t r = 0; r < nruns; r++)
+        if (starts[r] > UINT64_MAX - len || (r && starts[r] < starts[r - 1] + len))
+            return -2;
+    if (nruns == 0 || len == 0)
+        return 0;
+    const size_t esz = ELEM_SIZE[kind];
+    if (threads < 1)
+        threads = 1;
+    if (nruns < 4 * (uint64_t)threads) {   /* few long runs: parallel within each */
+        for (uint64_t r = 0; r < nruns; r++)
+            xv_fill(key, kind, params, starts[r], len, (char *)dst + r * len * esz, threads, isa);
+        return 0;
+    }
+    const xv_kernels *K = ISA_TABLE[isa];
+    xv_params p;
+    make_params(kind, params, &p);
+    const uint64_t T = (uint64_t)threads, q = nruns / T, rem = nruns % T;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+    for (int64_t t = 0; t < (int64_t)T; t++) {
+        const uint64_t first = (uint64_t)t * q + ((uint64_t)t < rem ? (uint64_t)t : rem);
+        const uint64_t last = first + q + ((uint64_t)t < rem);
+        runs_seq(K, key, kind, &p, starts, first, last, len, (char *)dst + first * len * esz);
+    }
+    return 0;
 }

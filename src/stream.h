@@ -27,6 +27,13 @@ enum xv_type { XV_F32 = 0, XV_F64 = 1, XV_F16 = 2, XV_BF16 = 3 };
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
             void *dst, int threads, int isa);
 
+/* Runs of the same stream, back to back into dst: elements [starts[r],
+ * starts[r] + len) for r = 0..nruns-1 (the rows of a sub-block of a larger
+ * array).  The starts must increase with no overlap.  Returns 0, -1 as
+ * xv_fill, or -2 for overlapping or unordered runs. */
+int xv_fill_runs(const uint64_t key[4], int kind, const double params[4], const uint64_t *starts,
+                 uint64_t nruns, uint64_t len, void *dst, int threads, int isa);
+
 /* The normal(mean, sd) mass of [a, b], as the truncated normal kinds compute
  * it (own double-precision CDF, same bits everywhere). */
 double xv_truncnorm_mass(double mean, double sd, double a, double b);

@@ -378,6 +378,48 @@ def test_sub_ranges_equal_slices_of_the_whole(kind):
                                       err_msg=f"start={start} n={n}")
 
 
+def _runs_fill(kind, starts, length, threads=1, isa=None):
+    dtype, params = KINDS[kind]
+    out = np.empty((len(starts), length), dtype=dtype)
+    return _core.fill_runs(out, seed_key(2024), kind, params, np.asarray(starts, np.uint64),
+                           threads, isa)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_runs_equal_the_same_elements_of_one_fill(kind):
+    # sub-blocks of a C-order array: runs inside one block, across blocks,
+    # with gaps shorter than a group (the lanes are re-seeded) and longer
+    whole = fill(kind, 3 * BLOCK + 50)
+    cases = [(0, 1, 1), (0, 5, 5), (3, 7, 10), (1, 1, 2), (5, 3, 40), (BLOCK - 6, 9, 11), (100, 700, 1000),
+             (7, 33, 34), (0, 32, 32), (2, BLOCK // 2, BLOCK // 2 + 13), (31, 1, BLOCK // 3)]
+    for first, length, stride in cases:
+        nruns = (3 * BLOCK + 50 - first - length) // stride + 1
+        starts = first + stride * np.arange(nruns)
+        want = whole[starts[:, None] + np.arange(length)]
+        for threads in (1, 2, 3):
+            np.testing.assert_array_equal(bits(_runs_fill(kind, starts, length, threads)),
+                                          bits(want), err_msg=f"{first} {length} {stride}")
+    for path in _core.simd_paths():
+        np.testing.assert_array_equal(bits(_runs_fill(kind, [3, 40, 41 + BLOCK], 17, 2, path)),
+                                      bits(np.stack([whole[s:s + 17] for s in (3, 40, 41 + BLOCK)])))
+
+
+def test_runs_must_increase_without_overlap():
+    with pytest.raises(ValueError, match="increase"):
+        _runs_fill(_core.UNIFORM_F32, [10, 5], 3)
+    with pytest.raises(ValueError, match="increase"):
+        _runs_fill(_core.UNIFORM_F32, [0, 2], 3)
+    with pytest.raises(ValueError, match="increase"):
+        _runs_fill(_core.UNIFORM_F32, [2**64 - 2], 3)
+    out = np.empty(7, np.float32)
+    with pytest.raises(ValueError, match="multiple"):
+        _core.fill_runs(out, seed_key(1), _core.UNIFORM_F32, UNIFORM_P, [0, 10])
+    with pytest.raises(TypeError, match="cannot hold"):
+        _core.fill_runs(np.empty(4, np.float64), seed_key(1), _core.UNIFORM_F32, UNIFORM_P, [0])
+    assert _core.fill_runs(np.empty(0, np.float32), seed_key(1), _core.UNIFORM_F32, UNIFORM_P,
+                           []).size == 0
+
+
 @pytest.mark.parametrize("kind", [_core.UNIFORM_F32, _core.UNIFORM_F64])
 def test_large_fills_with_streaming_stores_give_the_same_values(kind):
     # fills of >= 32 MiB use non-temporal stores; pieces below that do not

@@ -7,12 +7,13 @@ Xavier/Glorot family built on them is in ``_presets.py``.
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import math
 import numbers
 import operator
 import sys
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, NoReturn, Optional, Tuple, Union
 
 import numpy as np
 
@@ -306,10 +307,19 @@ def truncnorm_params(mean: object, std: object, a: object, b: object,
 ParamsOf = Callable[[int], Tuple[float, ...]]
 
 
+# While set (by xavier._request.capture), sample() hands its checked request
+# to this hook, which raises, instead of filling anything.
+CAPTURE: contextvars.ContextVar[Optional[Callable[[int, ParamsOf, ShapeLike, DTypeLike], NoReturn]]] \
+    = contextvars.ContextVar("xavier_capture", default=None)
+
+
 def sample(dist: int, params_of: ParamsOf, shape: Optional[ShapeLike], dtype: DTypeLike,
            seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
     """Check everything, then fill a new array or `out` with the stream of
     distribution `dist` and the parameters ``params_of(output type)``."""
+    hook = CAPTURE.get()
+    if hook is not None and out is None and shape is not None:
+        hook(dist, params_of, shape, dtype)
     dt = check_dtype(dtype, out)
     params = params_of(_TYPE_CODES[dt])
     return _sample(shape, dist, params, dt, seed, out, threads)
