@@ -403,14 +403,16 @@ static void advise_huge_pages(void *dst, uint64_t bytes)
  * With `stream`, whole groups go through an L1-sized buffer and on to dst
  * with non-temporal stores (same values, fewer memory transfers). */
 /* Elements [e0, e1) of a block into dst, from lanes `st` positioned at the
- * group holding e0; leaves them positioned at group ceil(e1 / G). */
+ * group holding e0; leaves them positioned at group ceil(e1 / G).  Partial
+ * groups are generated into tmp (one group: at most 32 float32 or 16
+ * float64 = 128 bytes), which holds group (e1 - 1) / G on return when e1 is
+ * not a multiple of G. */
 static void block_span(const xv_kernels *K, int kind, const xv_params *p, xv_lanes *st,
-                       uint64_t e0, uint64_t e1, char *dst, int stream)
+                       uint64_t e0, uint64_t e1, char *dst, int stream, double tmp[16])
 {
     const uint64_t G = GROUP_LEN[kind];
     const size_t esz = ELEM_SIZE[kind];
     const xv_group_fn gen = K->group[kind];
-    double tmp[16];   /* one group: at most 32 float32 or 16 float64 = 128 bytes */
     uint64_t g = e0 / G;
     uint64_t e = e0;
     if (e % G) {   /* leading partial group */
@@ -451,11 +453,12 @@ static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, cons
                       uint64_t block, uint64_t e0, uint64_t e1, char *dst, int stream)
 {
     xv_lanes st;
+    double tmp[16];
     seed_block(key, block, &st);
     const uint64_t g = e0 / GROUP_LEN[kind];
     if (g)
         K->skip(&st, (size_t)(g * GROUP_STEPS[kind]));
-    block_span(K, kind, p, &st, e0, e1, dst, stream);
+    block_span(K, kind, p, &st, e0, e1, dst, stream, tmp);
 }
 
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
@@ -545,32 +548,45 @@ void xv_round_bf16(const float *x, uint16_t *y, size_t n)
         y[i] = xv_bf16_bits(x[i]);
 }
 
-/* Runs first..last-1 of xv_fill_runs, in order, into dst; the lanes of a
- * block are kept from one run to the next while the runs stay in it. */
+/* Runs first..last-1 of xv_fill_runs, in order, into dst.  The lanes of a
+ * block are kept from one run to the next while the runs stay in it, and
+ * the last partial group is kept, for a run that starts inside it. */
 static void runs_seq(const xv_kernels *K, const uint64_t key[4], int kind, const xv_params *p,
                      const uint64_t *starts, uint64_t first, uint64_t last, uint64_t len,
                      char *dst)
 {
     const uint64_t G = GROUP_LEN[kind];
     const size_t esz = ELEM_SIZE[kind];
+    const uint64_t NONE = UINT64_MAX;
     xv_lanes st;
-    uint64_t blk = UINT64_MAX, g = 0;   /* st: the lanes of block blk, at group g */
+    double tmp[16];
+    uint64_t blk = NONE, g = 0, held = NONE;   /* lanes of block blk at group g; tmp holds group `held` */
     for (uint64_t r = first; r < last; r++) {
         const uint64_t end = starts[r] + len;
         for (uint64_t s = starts[r]; s < end;) {
             const uint64_t b = s / XV_BLOCK, base = b * XV_BLOCK;
-            const uint64_t e0 = s - base, e1 = end - base < XV_BLOCK ? end - base : XV_BLOCK;
-            const uint64_t g0 = e0 / G;
-            if (b != blk || g0 < g) {
+            const uint64_t e1 = end - base < XV_BLOCK ? end - base : XV_BLOCK;
+            uint64_t e = s - base;
+            if (b != blk) {
                 seed_block(key, b, &st);
                 blk = b;
                 g = 0;
+                held = NONE;
             }
-            if (g0 > g)
-                K->skip(&st, (size_t)((g0 - g) * GROUP_STEPS[kind]));
-            block_span(K, kind, p, &st, e0, e1, dst, 0);
-            g = (e1 + G - 1) / G;
-            dst += (e1 - e0) * esz;
+            if (e / G == held) {   /* starts in the group generated last */
+                const uint64_t stop = (held + 1) * G < e1 ? (held + 1) * G : e1;
+                memcpy(dst, (char *)tmp + (e - held * G) * esz, (stop - e) * esz);
+                dst += (stop - e) * esz;
+                e = stop;
+            }
+            if (e < e1) {   /* here e / G >= g: the runs increase */
+                if (e / G > g)
+                    K->skip(&st, (size_t)((e / G - g) * GROUP_STEPS[kind]));
+                block_span(K, kind, p, &st, e, e1, dst, 0, tmp);
+                g = (e1 + G - 1) / G;
+                held = e1 % G ? (e1 - 1) / G : NONE;
+                dst += (e1 - e) * esz;
+            }
             s = base + e1;
         }
     }

@@ -1,0 +1,451 @@
+"""The command line: `xavier generate` (files, specs, atomicity, memory) and `xavier info`."""
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import xavier
+from xavier import _cli, _files
+
+safetensors_numpy = pytest.importorskip("safetensors.numpy")
+
+
+def run(*argv):
+    return _cli.main([str(a) for a in argv])
+
+
+def npy_bytes(arr):
+    buf = io.BytesIO()
+    np.save(buf, arr)
+    return buf.getvalue()
+
+
+def bits(a):
+    return np.asarray(a).view(f"u{np.asarray(a).dtype.itemsize}")
+
+
+# ---- single tensors ---------------------------------------------------------
+
+CASES = [
+    ((50, 37), "glorot_uniform", "float32", [], lambda s, dt, seed: xavier.glorot_uniform(s, dtype=dt, seed=seed)),
+    ((3, 3, 16, 8), "glorot_normal", "float64", ["--gain", "2.5"],
+     lambda s, dt, seed: xavier.glorot_normal(s, 2.5, dtype=dt, seed=seed)),
+    ((64, 32, 3), "he_normal", "bfloat16", ["--truncated", "true", "--layout", "torch"],
+     lambda s, dt, seed: xavier.he_normal(s, truncated=True, layout="torch", dtype=dt, seed=seed)),
+    ((1001,), "normal", "float16", ["--mean", "1", "--std", "0.5"],
+     lambda s, dt, seed: xavier.normal(s, 1.0, 0.5, dtype=dt, seed=seed)),
+    ((40, 41), "truncated_normal", "float32", ["--std", "2", "--a", "-1", "--b", "3"],
+     lambda s, dt, seed: xavier.truncated_normal(s, 0.0, 2.0, -1.0, 3.0, dtype=dt, seed=seed)),
+    ((8, 4, 5, 6), "variance_scaling", "float32",
+     ["--scale", "2", "--mode", "fan_out", "--distribution", "uniform", "--batch-axis", "0"],
+     lambda s, dt, seed: xavier.variance_scaling(s, 2.0, "fan_out", "uniform", batch_axis=0,
+                                                 dtype=dt, seed=seed)),
+    ((0, 5), "lecun_uniform", "float32", [], lambda s, dt, seed: xavier.lecun_uniform(s, dtype=dt, seed=seed)),
+]
+
+
+@pytest.mark.parametrize("shape,init,dtype,extra,api", CASES)
+@pytest.mark.parametrize("chunk_mb", ["0.001", "0.0123", "64"])
+def test_npy_is_np_save_of_the_api_call(tmp_path, shape, init, dtype, extra, api, chunk_mb):
+    out = tmp_path / "w.npy"
+    assert run("generate", "--shape", *shape, "--init", init, "--dtype", dtype, "--seed", 11,
+               *extra, "--chunk-mb", chunk_mb, "-q", "-o", out) == 0
+    dt = xavier._api.check_dtype(dtype)
+    assert out.read_bytes() == npy_bytes(api(shape, dt, 11))
+    assert sorted(os.listdir(tmp_path)) == ["w.npy"]   # nothing else left behind
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_threads_do_not_change_the_file(tmp_path, threads):
+    out = tmp_path / "w.npy"
+    run("generate", "--shape", 300, 700, "--init", "glorot_normal", "--seed", 5, "--threads",
+        threads, "--chunk-mb", "0.1", "-q", "-o", out)
+    assert np.array_equal(np.load(out), xavier.glorot_normal((300, 700), seed=5))
+
+
+def test_single_tensor_safetensors(tmp_path):
+    out = tmp_path / "fc.safetensors"
+    assert run("generate", "--shape", 256, 128, "--init", "he_uniform", "--seed", 3,
+               "--name", "fc.weight", "-q", "-o", out) == 0
+    d = safetensors_numpy.load_file(str(out))
+    assert list(d) == ["fc.weight"]
+    assert np.array_equal(d["fc.weight"], xavier.he_uniform((256, 128), seed=3))
+
+
+def test_options_that_do_not_apply_are_refused(tmp_path, capsys):
+    assert run("generate", "--shape", 3, 3, "--init", "he_uniform", "--gain", 2, "-o",
+               tmp_path / "x.npy") == 2
+    assert "--gain does not apply to --init he_uniform" in capsys.readouterr().err
+    assert run("generate", "--shape", 3, 3, "--init", "normal", "--std", -1, "-o",
+               tmp_path / "x.npy") == 2
+    assert "std must be non-negative" in capsys.readouterr().err
+    assert run("generate", "--shape", 3, 3, "-o", tmp_path / "x.bin") == 2
+    assert "--format" in capsys.readouterr().err
+    assert os.listdir(tmp_path) == []
+
+
+def test_bad_arguments_exit_2(tmp_path, capsys):
+    for argv in (["generate", "--shape", "-3", "-o", "x.npy"],
+                 ["generate", "--shape", "3", "--chunk-mb", "0", "-o", "x.npy"],
+                 ["generate", "--shape", "3", "--spec", "m.toml", "-o", "x.npy"],
+                 ["generate", "--shape", "3", "--init", "nope", "-o", "x.npy"]):
+        with pytest.raises(SystemExit) as e:
+            _cli.main(argv)
+        assert e.value.code == 2
+    capsys.readouterr()
+
+
+def test_refuses_to_overwrite_without_force(tmp_path, capsys):
+    out = tmp_path / "w.npy"
+    out.write_bytes(b"keep me")
+    assert run("generate", "--shape", 10, "--seed", 1, "-q", "-o", out) == 1
+    assert "exists" in capsys.readouterr().err
+    assert out.read_bytes() == b"keep me"
+    assert run("generate", "--shape", 10, "--seed", 1, "-q", "--force", "-o", out) == 0
+    assert np.array_equal(np.load(out), xavier.glorot_uniform(10, seed=1))
+    assert sorted(os.listdir(tmp_path)) == ["w.npy"]
+
+
+def test_seed_none_is_reported_and_reproducible(tmp_path, capsys):
+    out = tmp_path / "a.safetensors"
+    assert run("generate", "--shape", 20, 30, "-o", out) == 0
+    err = capsys.readouterr().err
+    seed = int(err.rsplit("seed ", 1)[1])
+    assert np.array_equal(safetensors_numpy.load_file(str(out))["weight"],
+                          xavier.glorot_uniform((20, 30), seed=seed))
+    _, _, meta = _files.read_tensors(str(out))
+    assert meta["xavier.seed"] == str(seed)
+
+
+# ---- specs ------------------------------------------------------------------
+
+SPEC = """
+seed = 7
+
+[defaults]
+dtype = "float16"
+layout = "torch"
+
+[tensors."embed.weight"]
+shape = [100, 64]
+init = "normal"
+std = 0.02
+
+[tensors."fc1.weight"]
+shape = [128, 64]
+init = "glorot_uniform"
+gain = 1.5
+
+[tensors."fc1.bias"]
+shape = [128]
+init = "zeros"
+
+[tensors."norm.weight"]
+shape = [64]
+init = "ones"
+dtype = "float32"
+
+[tensors."conv.weight"]
+shape = [16, 8, 3, 3]
+init = "he_normal"
+truncated = true
+dtype = "bfloat16"
+
+[tensors.scale]
+shape = [3]
+init = "constant"
+value = 0.25
+
+[metadata]
+model = "demo"
+"""
+
+
+def expected(name, seed=7):
+    s = xavier.named_seed(seed, name)
+    return {
+        "embed.weight": lambda: xavier.normal((100, 64), 0.0, 0.02, dtype=np.float16, seed=s),
+        "fc1.weight": lambda: xavier.glorot_uniform((128, 64), 1.5, layout="torch",
+                                                    dtype=np.float16, seed=s),
+        "fc1.bias": lambda: np.zeros(128, np.float16),
+        "norm.weight": lambda: np.ones(64, np.float32),
+        "conv.weight": lambda: xavier.he_normal((16, 8, 3, 3), truncated=True, layout="torch",
+                                                dtype="bfloat16", seed=s),
+        "scale": lambda: np.full(3, 0.25, np.float16),
+    }[name]()
+
+
+def test_spec_to_safetensors_loads_with_the_safetensors_library(tmp_path):
+    torch = pytest.importorskip("torch")
+    st_torch = pytest.importorskip("safetensors.torch")
+    (tmp_path / "m.toml").write_text(SPEC)
+    out = tmp_path / "m.safetensors"
+    assert run("generate", "--spec", tmp_path / "m.toml", "--chunk-mb", "0.003", "-q",
+               "-o", out) == 0
+    loaded = st_torch.load_file(str(out))
+    assert list(loaded) == ["embed.weight", "fc1.weight", "fc1.bias", "norm.weight",
+                            "conv.weight", "scale"]
+    for name, t in loaded.items():
+        ref = expected(name)
+        assert tuple(t.shape) == ref.shape
+        if t.dtype == torch.bfloat16:
+            assert np.array_equal(t.view(torch.int16).numpy().view(np.uint16), bits(ref))
+        else:
+            assert np.array_equal(bits(t.numpy()), bits(ref)), name
+    _, tensors, meta = _files.read_tensors(str(out))
+    assert meta["model"] == "demo" and meta["xavier.seed"] == "7"
+    assert json.loads(meta["xavier.tensors"])["fc1.weight"]["gain"] == 1.5
+
+
+def test_spec_without_bfloat16_loads_with_safetensors_numpy(tmp_path):
+    (tmp_path / "m.toml").write_text(SPEC.replace('dtype = "bfloat16"', 'dtype = "float64"'))
+    out = tmp_path / "m.safetensors"
+    assert run("generate", "--spec", tmp_path / "m.toml", "-q", "-o", out) == 0
+    loaded = safetensors_numpy.load_file(str(out))
+    assert np.array_equal(loaded["fc1.weight"], expected("fc1.weight"))
+    assert loaded["conv.weight"].dtype == np.float64
+
+
+def test_spec_to_a_directory_and_json_spec(tmp_path):
+    spec = {"seed": 9, "tensors": {"a": {"shape": [30, 20], "init": "lecun_normal"},
+                                   "b": {"shape": [5], "init": "uniform", "low": -2, "high": 2}}}
+    (tmp_path / "m.json").write_text(json.dumps(spec))
+    out = tmp_path / "weights"
+    assert run("generate", "--spec", tmp_path / "m.json", "-q", "-o", out) == 0
+    assert sorted(os.listdir(out)) == ["a.npy", "b.npy"]
+    assert (out / "a.npy").read_bytes() == npy_bytes(
+        xavier.lecun_normal((30, 20), seed=xavier.named_seed(9, "a")))
+    assert np.array_equal(np.load(out / "b.npy"),
+                          xavier.uniform(5, -2, 2, seed=xavier.named_seed(9, "b")))
+    assert [e for e in os.listdir(tmp_path) if e.startswith(".")] == []
+    # --seed overrides the spec's; --force replaces the directory
+    assert run("generate", "--spec", tmp_path / "m.json", "--seed", 10, "-q", "-o", out) == 1
+    assert run("generate", "--spec", tmp_path / "m.json", "--seed", 10, "--force", "-q",
+               "-o", out) == 0
+    assert np.array_equal(np.load(out / "b.npy"),
+                          xavier.uniform(5, -2, 2, seed=xavier.named_seed(10, "b")))
+    assert sorted(os.listdir(tmp_path)) == ["m.json", "weights"]
+
+
+def test_editing_one_tensor_leaves_the_others(tmp_path):
+    (tmp_path / "a.toml").write_text(SPEC)
+    edited = SPEC.replace("gain = 1.5", "gain = 0.5").replace(
+        "[metadata]", '[tensors."new.weight"]\nshape = [4, 4]\ninit = "glorot_normal"\n\n[metadata]')
+    (tmp_path / "b.toml").write_text(edited)
+    run("generate", "--spec", tmp_path / "a.toml", "-q", "-o", tmp_path / "a")
+    run("generate", "--spec", tmp_path / "b.toml", "-q", "-o", tmp_path / "b")
+    for name in ("embed.weight", "conv.weight", "norm.weight"):
+        assert (tmp_path / "a" / f"{name}.npy").read_bytes() == \
+            (tmp_path / "b" / f"{name}.npy").read_bytes()
+    assert (tmp_path / "a" / "fc1.weight.npy").read_bytes() != \
+        (tmp_path / "b" / "fc1.weight.npy").read_bytes()
+
+
+@pytest.mark.parametrize("bad,message", [
+    ('[tensors.x]\nshape = [3, 3]\ninit = "glorot_uniform"\nstd = 1\n', "does not take std"),
+    ('[tensors.x]\nshape = [3, -3]\ninit = "glorot_uniform"\n', "non-negative"),
+    ('[tensors.x]\nshape = [3, 3]\ninit = "gloria"\n', "init must be one of"),
+    ('[tensors.x]\nshape = [3, 3]\ninit = "normal"\ndtype = "int8"\n', "dtype"),
+    ('[tensors.x]\ninit = "normal"\n', "no shape"),
+    ('[tensors.x]\nshape = [3]\ninit = "constant"\n', "needs a value"),
+    ('[tensors.x]\nshape = [3]\ninit = "normal"\n[tensors.y]\nshape = [3]\n', "init must be"),
+    ('colour = "red"\n[tensors.x]\nshape = [3]\ninit = "normal"\n', "unknown key"),
+    ('seed = -1\n[tensors.x]\nshape = [3]\ninit = "normal"\n', "seed must be non-negative"),
+    ('[defaults]\nshape = [3]\n', "cannot set a shape"),
+    ('[defaults]\ngian = 2\n', "unknown default(s) gian"),
+    ('[tensors.x\n', "not valid TOML"),
+])
+def test_a_bad_spec_is_rejected_before_anything_is_written(tmp_path, capsys, bad, message):
+    good = '[tensors.big]\nshape = [1000, 1000]\ninit = "glorot_uniform"\n'
+    (tmp_path / "m.toml").write_text(good + bad if bad.startswith("[") else bad + good)
+    for out in ("m.safetensors", "m"):
+        assert run("generate", "--spec", tmp_path / "m.toml", "-o", tmp_path / out) == 2
+        assert message in capsys.readouterr().err
+    assert os.listdir(tmp_path) == ["m.toml"]
+
+
+def test_a_spec_needs_tensors():
+    from xavier._spec import SpecError, parse_spec
+    for data in ({}, {"tensors": {}}, {"seed": 1}):
+        with pytest.raises(SpecError, match="no tensors"):
+            parse_spec(data)
+
+
+def test_names_that_cannot_be_files(tmp_path, capsys):
+    (tmp_path / "m.toml").write_text('[tensors."dense/kernel"]\nshape = [3, 3]\ninit = "ones"\n')
+    assert run("generate", "--spec", tmp_path / "m.toml", "-q", "-o", tmp_path / "d") == 2
+    assert "cannot be a file name" in capsys.readouterr().err
+    assert run("generate", "--spec", tmp_path / "m.toml", "-q", "-o",
+               tmp_path / "d.safetensors") == 0   # fine inside one file
+    assert "dense/kernel" in safetensors_numpy.load_file(str(tmp_path / "d.safetensors"))
+
+
+# ---- failures: disk full, interrupts, kill ----------------------------------
+
+def test_free_space_is_checked_up_front(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(_files.shutil, "disk_usage", lambda p: type("U", (), {"free": 1000})())
+    assert run("generate", "--shape", 100, 100, "-o", tmp_path / "w.npy") == 1
+    err = capsys.readouterr().err
+    assert "not enough free disk space" in err and "was not written" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_disk_full_mid_write_leaves_nothing(tmp_path, monkeypatch, capsys):
+    real = _files.AtomicFile.write
+    calls = []
+
+    def write(self, data):
+        calls.append(len(data))
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        real(self, data)
+
+    monkeypatch.setattr(_files.AtomicFile, "write", write)
+    for out in ("w.npy", "w.safetensors"):
+        calls.clear()
+        assert run("generate", "--shape", 1000, 1000, "--chunk-mb", "0.5",
+                   "-o", tmp_path / out) == 1
+        err = capsys.readouterr().err
+        assert "No space left on device" in err and f"{out} was not written" in err
+    (tmp_path / "m.toml").write_text(SPEC)
+    calls.clear()
+    assert run("generate", "--spec", tmp_path / "m.toml", "-o", tmp_path / "d") == 1
+    assert [e for e in os.listdir(tmp_path)] == ["m.toml"]
+
+
+def _written(pid):
+    try:
+        with open(f"/proc/{pid}/io") as f:
+            return int(dict(line.split(": ") for line in f.read().splitlines())["wchar"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def _start_big_write(out, extra=()):
+    cmd = [sys.executable, "-m", "xavier", "generate", "--shape", 16384, 16384, "--seed", 2,
+           "--chunk-mb", 4, "-o", out, *extra]
+    p = subprocess.Popen([str(c) for c in cmd], stderr=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60:
+        w = _written(p.pid)
+        if w is None and p.poll() is None and not os.path.exists(f"/proc/{p.pid}/io"):
+            p.kill()
+            pytest.skip("no /proc/PID/io here")
+        if w is not None and w > 64 << 20:
+            return p
+        if p.poll() is not None:
+            pytest.fail(f"the writer ended early: {p.stderr.read()}")
+        time.sleep(0.005)
+    p.kill()
+    pytest.fail("the writer wrote nothing in 60 s")
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_leaves_no_output(tmp_path, sig, code):
+    out = tmp_path / "big.npy"
+    p = _start_big_write(out)
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == code
+    assert "interrupted" in err and "was not written" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_killed_writer_leaves_no_target_and_a_rerun_succeeds(tmp_path):
+    out = tmp_path / "big.npy"
+    p = _start_big_write(out)
+    p.kill()
+    p.wait(timeout=60)
+    assert p.returncode == -signal.SIGKILL
+    assert not out.exists()
+    assert [e for e in os.listdir(tmp_path) if not e.startswith(".")] == []
+    assert run("generate", "--shape", 16384, 16384, "--seed", 2, "-q", "-o", out) == 0
+    got = np.load(out, mmap_mode="r")
+    ref = xavier.glorot_uniform((16384, 16384), seed=2, out=np.empty((16384, 16384), np.float32))
+    assert np.array_equal(got, ref)
+
+
+def _peak_rss_kib(args):
+    code = ("import resource, sys\nfrom xavier._cli import main\nrc = main(sys.argv[1:])\n"
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(rc)\n")
+    r = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                       text=True, check=True)
+    return int(r.stdout.split()[-1])
+
+
+def test_peak_memory_does_not_grow_with_the_tensor(tmp_path):
+    chunk_mb = 4
+    small = _peak_rss_kib(["generate", "--shape", 1024, 1024, "--chunk-mb", chunk_mb, "-q",
+                           "-o", tmp_path / "s.npy"])          # 4 MiB: one chunk
+    big = _peak_rss_kib(["generate", "--shape", 12288, 8192, "--chunk-mb", chunk_mb, "-q",
+                         "-o", tmp_path / "b.npy"])            # 384 MiB: 96 chunks
+    assert (tmp_path / "b.npy").stat().st_size > 384 << 20
+    # two chunk buffers at most, beyond the small run's
+    assert big - small < 2 * chunk_mb * 1024 + 16 * 1024, (small, big)
+
+
+def test_python_dash_m_and_version():
+    r = subprocess.run([sys.executable, "-m", "xavier", "--version"], capture_output=True,
+                       text=True)
+    assert r.returncode == 0 and r.stdout.strip() == f"xavier {xavier.__version__}"
+    r = subprocess.run([sys.executable, "-m", "xavier", "generate", "--help"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and "--chunk-mb" in r.stdout and "examples:" in r.stdout
+
+
+# ---- info -------------------------------------------------------------------
+
+def test_info_statistics_match_numpy(tmp_path, capsys):
+    (tmp_path / "m.toml").write_text(SPEC)
+    out = tmp_path / "m.safetensors"
+    run("generate", "--spec", tmp_path / "m.toml", "-q", "-o", out)
+    assert run("info", out, "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["format"] == "safetensors" and report["metadata"]["model"] == "demo"
+    for row in report["tensors"]:
+        ref = expected(row["name"]).astype(np.float64)
+        assert row["shape"] == list(ref.shape)
+        assert row["mean"] == pytest.approx(ref.mean(), rel=1e-9, abs=1e-12)
+        assert row["std"] == pytest.approx(ref.std(), rel=1e-9, abs=1e-12)
+        assert (row["min"], row["max"]) == (ref.min(), ref.max())
+    assert run("info", out) == 0
+    text = capsys.readouterr().out
+    assert "conv.weight" in text and "bfloat16" in text and "16x8x3x3" in text
+
+
+def test_info_reads_in_chunks(tmp_path):
+    w = xavier.normal((1000, 999), 3.0, 2.0, seed=1, dtype=np.float64)
+    np.save(tmp_path / "w.npy", w)
+    (t,) = _files.read_tensors(str(tmp_path / "w.npy"))[1]
+    stats = _files.tensor_stats(t, chunk_bytes=4096 + 8)
+    assert stats["count"] == w.size and stats["nonfinite"] == 0
+    assert stats["mean"] == pytest.approx(w.mean(), rel=1e-12)
+    assert stats["std"] == pytest.approx(w.std(), rel=1e-12)
+
+
+def test_info_on_a_directory_and_nonfinite_values(tmp_path, capsys):
+    d = tmp_path / "d"
+    d.mkdir()
+    np.save(d / "a.npy", np.array([1.0, np.nan, 3.0, np.inf], np.float32))
+    np.save(d / "b.npy", np.arange(6, dtype=np.int32).reshape(2, 3))
+    assert run("info", d) == 0
+    text = capsys.readouterr().out
+    assert "2 non-finite" in text and "int32" in text
+    assert run("info", tmp_path / "missing.npy") == 1
+
+
+def test_progress_bar_with_and_without_tqdm(monkeypatch, capsys):
+    bar = _cli._Bar(4 << 20, enabled=True)
+    bar.update(2 << 20)
+    bar.close()
+    monkeypatch.setitem(sys.modules, "tqdm", None)   # import fails: the plain line
+    bar = _cli._Bar(4 << 20, enabled=True)
+    bar.update(2 << 20)
+    bar.close()
+    assert "50.0%" in capsys.readouterr().err

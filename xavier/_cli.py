@@ -1,0 +1,356 @@
+"""The ``xavier`` command (also ``python -m xavier``).
+
+Subcommands: ``generate`` streams tensors to .npy / safetensors files with
+bounded memory; ``info`` summarizes a generated file; ``config`` prints
+build facts.  Exit status: 0 on success, 1 on an error while writing, 2 on
+bad arguments or a bad spec, 130 / 143 when interrupted by SIGINT / SIGTERM.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import _api, _core
+from ._files import DEFAULT_CHUNK_MB, FORMATS, Tensor, read_tensors, tensor_stats, write_file
+from ._request import INITS, OPTIONS, request
+from ._version import __version__
+
+PROG = "xavier"
+
+_EPILOG_GENERATE = """\
+examples:
+  xavier generate --shape 50000 12288 --init glorot_normal --dtype bfloat16 --seed 7 -o emb.npy
+  xavier generate --shape 4096 1024 --init he_uniform --layout torch -o fc.safetensors
+  xavier generate --spec model.toml --seed 7 -o model.safetensors
+  xavier generate --spec model.toml -o model/          (a directory of NAME.npy files)
+
+A single tensor is generated with `--seed` exactly as the Python call
+xavier.<init>(shape, ..., dtype=DTYPE, seed=SEED) would; the .npy file holds
+the bytes np.save writes for that array.  In a spec, tensor NAME uses
+xavier.named_seed(SEED, NAME).  Without a seed, fresh entropy is drawn and
+printed, so the run can be repeated.
+
+The output appears under its name only when complete: an interrupted or
+failed run leaves no file there.  Memory use is about 2 x --chunk-mb.
+"""
+
+
+def _positive_int(text: str) -> int:
+    v = int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    v = float(text)
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return v
+
+
+def _nonneg_int(text: str) -> int:
+    v = int(text)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def _bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+# Init options on the command line: flag -> (option name, type, help).
+_INIT_FLAGS: Dict[str, Any] = {
+    "--gain": ("gain", float, "gain on the standard deviation (glorot_*)"),
+    "--scale": ("scale", float, "variance scale (variance_scaling)"),
+    "--mode": ("mode", str, "fan_in, fan_out or fan_avg (variance_scaling, he_*, lecun_*)"),
+    "--distribution": ("distribution", str,
+                       "uniform, normal or truncated_normal (variance_scaling)"),
+    "--truncated": ("truncated", _bool, "true: Keras/JAX truncated normal (*_normal)"),
+    "--low": ("low", float, "lower bound (uniform)"),
+    "--high": ("high", float, "upper bound (uniform)"),
+    "--mean": ("mean", float, "mean (normal, truncated_normal)"),
+    "--std": ("std", float, "standard deviation (normal, truncated_normal)"),
+    "--a": ("a", float, "absolute lower bound (truncated_normal)"),
+    "--b": ("b", float, "absolute upper bound (truncated_normal)"),
+    "--value": ("value", float, "the value (constant)"),
+    "--layout": ("layout", str, "keras: (..., in, out), the default; torch: (out, in, *kernel)"),
+}
+_AXIS_FLAGS = {"--in-axis": "in_axis", "--out-axis": "out_axis", "--batch-axis": "batch_axis",
+               "--fans": "fans"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Fast, reproducible Xavier/Glorot weight initialization.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    g = sub.add_parser(
+        "generate", help="stream generated weights to .npy / safetensors files",
+        description="Generate a tensor (--shape) or a whole model (--spec) to disk, in "
+                    "chunks, in parallel, with bounded memory.",
+        epilog=_EPILOG_GENERATE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    what = g.add_mutually_exclusive_group(required=True)
+    what.add_argument("--shape", type=_nonneg_int, nargs="+", metavar="N",
+                      help="the tensor's shape, e.g. --shape 4096 1024")
+    what.add_argument("--spec", metavar="FILE",
+                      help="a model spec (.toml or .json) listing named tensors")
+    g.add_argument("-o", "--output", required=True, metavar="PATH",
+                   help="output: NAME.npy, NAME.safetensors or a directory (see --format)")
+    g.add_argument("--format", choices=FORMATS,
+                   help="output format (default: from the suffix; a spec without a "
+                        ".safetensors suffix writes a directory of NAME.npy files)")
+    g.add_argument("--seed", type=_nonneg_int, help="non-negative integer seed")
+    g.add_argument("--init", choices=INITS, metavar="INIT",
+                   help=f"initializer (default glorot_uniform): {', '.join(INITS)}")
+    g.add_argument("--dtype", choices=("float32", "float64", "float16", "bfloat16"),
+                   help="default float32")
+    g.add_argument("--name", default="weight",
+                   help="the tensor's name in a safetensors file (default 'weight')")
+    opts = g.add_argument_group("initializer options (those the chosen --init takes)")
+    for flag, (_, typ, text) in _INIT_FLAGS.items():
+        opts.add_argument(flag, type=typ, help=text, metavar=flag[2:].upper())
+    for flag, dest in _AXIS_FLAGS.items():
+        opts.add_argument(flag, type=int, nargs="+", metavar="N", dest=dest,
+                          help=("(fan_in, fan_out) to use instead of the shape's" if dest == "fans"
+                                else f"JAX-style {dest.replace('_', ' ')}(s)"))
+    run = g.add_argument_group("running")
+    run.add_argument("--chunk-mb", type=_positive_float, default=DEFAULT_CHUNK_MB, metavar="MB",
+                     help=f"generation chunk in MiB (default {DEFAULT_CHUNK_MB}); peak memory "
+                          "is about twice this")
+    run.add_argument("--threads", type=_positive_int,
+                     help="sampler threads (default: all cores, or OMP_NUM_THREADS)")
+    run.add_argument("--force", action="store_true", help="overwrite an existing output")
+    run.add_argument("-q", "--quiet", action="store_true",
+                     help="no progress bar or summary (the bar shows only on a terminal)")
+
+    i = sub.add_parser("info", help="tensors, shapes, dtypes and statistics of a file",
+                       description="Print the tensors of a .npy file, a safetensors file or a "
+                                   "directory of .npy files, with mean, std, min and max.")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--json", action="store_true", help="machine-readable output")
+    i.add_argument("--no-stats", action="store_true", help="headers only (no data read)")
+
+    sub.add_parser("config", help="build and run-time facts (version, OpenMP, SIMD path)")
+    return parser
+
+
+class _Interrupted(BaseException):
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise _Interrupted(signum)
+
+
+class _Bar:
+    """Progress in bytes: tqdm when installed, else a plain line."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.done, self.t0 = total, 0, time.perf_counter()
+        self.bar: Any = None
+        self.enabled = enabled
+        if not enabled:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            return
+        self.bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
+                        file=sys.stderr, dynamic_ncols=True, leave=False)
+
+    def update(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif self.enabled:
+            dt = max(time.perf_counter() - self.t0, 1e-9)
+            sys.stderr.write(f"\r{self.done / 2**20:10.0f} / {self.total / 2**20:.0f} MiB "
+                             f"{100 * self.done / max(self.total, 1):5.1f}% "
+                             f"{self.done / dt / 2**30:6.2f} GiB/s")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.enabled and self.done:
+            sys.stderr.write("\n")
+
+
+def _format_of(args: argparse.Namespace) -> str:
+    if args.format:
+        return str(args.format)
+    out = args.output
+    if out.endswith(".safetensors"):
+        return "safetensors"
+    if out.endswith(".npy"):
+        if args.spec:
+            raise ValueError("a spec writes a .safetensors file or a directory, not one .npy")
+        return "npy"
+    if args.spec:
+        return "dir"
+    raise ValueError(f"cannot tell the format of {out!r}: name it .npy or .safetensors, "
+                     "or pass --format")
+
+
+def _single(args: argparse.Namespace) -> tuple[List[Tensor], Dict[str, Any]]:
+    args.init = args.init or "glorot_uniform"
+    args.dtype = args.dtype or "float32"
+    options: Dict[str, Any] = {}
+    for flag, (name, _, _) in _INIT_FLAGS.items():
+        if getattr(args, name) is not None:
+            options[name] = getattr(args, name)
+    for dest in _AXIS_FLAGS.values():
+        v = getattr(args, dest)
+        if v is not None:
+            options[dest] = v[0] if (dest != "fans" and len(v) == 1) else tuple(v)
+    given = sorted(set(options) - set(OPTIONS[args.init]))
+    if given:
+        flags = ", ".join("--" + g.replace("_", "-") for g in given)
+        raise ValueError(f"{flags} {'does' if len(given) == 1 else 'do'} not apply to --init {args.init} "
+                         f"(it takes: {', '.join(OPTIONS[args.init]) or 'no options'})")
+    req = request(args.init, tuple(args.shape), args.dtype, options)
+    seed = np.random.SeedSequence(args.seed) if args.seed is not None else np.random.SeedSequence()
+    entry = {"init": args.init, "shape": list(req.dims), "dtype": req.dtype_name, **options}
+    return [Tensor(args.name, req, _api.seed_key(seed))], {"seed": seed, "entries": {args.name: entry}}
+
+
+def _metadata(seed: np.random.SeedSequence, entries: Dict[str, Any], extra: Dict[str, str],
+              spec: bool) -> Dict[str, str]:
+    meta = {"format": "pt", "xavier.version": __version__,
+            "xavier.stream_version": str(_core.STREAM_VERSION),
+            "xavier.seed": str(seed.entropy),
+            "xavier.seeding": "named_seed(seed, name)" if spec else "seed",
+            "xavier.tensors": json.dumps(entries, separators=(",", ":"), default=list)}
+    meta.update(extra)
+    return meta
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ._spec import load_spec
+
+    fmt = _format_of(args)
+    if args.spec:
+        given = [f for f, (name, _, _) in _INIT_FLAGS.items() if getattr(args, name) is not None]
+        given += [f for f, dest in _AXIS_FLAGS.items() if getattr(args, dest) is not None]
+        given += ["--init"] * (args.init is not None) + ["--dtype"] * (args.dtype is not None)
+        if given:
+            raise ValueError(f"{', '.join(given)}: with --spec, set these in the spec")
+        spec = load_spec(args.spec, args.seed)
+        tensors, seed, entries, extra = spec.tensors, spec.seed, spec.entries, spec.metadata
+    else:
+        tensors, info = _single(args)
+        seed, entries, extra = info["seed"], info["entries"], {}
+    if fmt == "npy" and len(tensors) != 1:
+        raise ValueError("a .npy file holds one tensor")
+    threads = args.threads or max(1, _core.max_threads())
+    total = sum(t.request.nbytes for t in tensors)
+    show = not args.quiet and sys.stderr.isatty()
+    bar = _Bar(total, show)
+    t0 = time.perf_counter()
+    try:
+        write_file(args.output, fmt, tensors, _metadata(seed, entries, extra, bool(args.spec)),
+                   max(1, int(args.chunk_mb * 2**20)), threads, force=args.force, progress=bar.update)
+    finally:
+        bar.close()
+    dt = time.perf_counter() - t0
+    if not args.quiet:
+        what = f"{len(tensors)} tensors" if len(tensors) > 1 else "1 tensor"
+        print(f"wrote {args.output}: {what}, {total / 2**20:.1f} MiB in {dt:.2f} s "
+              f"({total / max(dt, 1e-9) / 2**30:.2f} GiB/s), seed {seed.entropy}", file=sys.stderr)
+    return 0
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6g}"
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    fmt, tensors, metadata = read_tensors(args.file)
+    rows = []
+    for t in tensors:
+        stats = None if args.no_stats else tensor_stats(t)
+        rows.append({"name": t.name, "dtype": t.dtype, "shape": list(t.shape),
+                     **({} if stats is None else stats)})
+    if args.json:
+        json.dump({"file": args.file, "format": fmt, "metadata": metadata, "tensors": rows},
+                  sys.stdout, indent=1)
+        print()
+        return 0
+    total = sum(t.nbytes for t in tensors)
+    print(f"{args.file}: {fmt}, {len(tensors)} tensor{'s' * (len(tensors) != 1)}, "
+          f"{total / 2**20:.1f} MiB of data")
+    for k, v in metadata.items():
+        if k != "xavier.tensors":
+            print(f"  {k}: {v}")
+    cols = ["name", "dtype", "shape", "mean", "std", "min", "max"]
+    table = [cols]
+    for r in rows:
+        stats = [_fmt(r[c]) if c in r else "-" for c in cols[3:]]
+        if r.get("nonfinite"):
+            stats[-1] += f" ({r['nonfinite']} non-finite)"
+        table.append([r["name"], r["dtype"], "x".join(map(str, r["shape"])) or "()", *stats])
+    widths = [max(len(row[j]) for row in table) for j in range(len(cols))]
+    for row in table:
+        print("  ".join(c.ljust(w) if j < 3 else c.rjust(w)
+                        for j, (c, w) in enumerate(zip(row, widths))).rstrip())
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    commands: Dict[str, Callable[[argparse.Namespace], int]] = {
+        "generate": cmd_generate, "info": cmd_info,
+        "config": lambda a: (_api.show_config(), 0)[1]}
+    old_term = None
+    if args.command == "generate" and hasattr(signal, "SIGTERM"):
+        try:
+            old_term = signal.signal(signal.SIGTERM, _raise_interrupted)
+        except ValueError:  # not the main thread
+            old_term = None
+    try:
+        return commands[args.command](args)
+    except (KeyboardInterrupt, _Interrupted) as e:
+        signum = e.signum if isinstance(e, _Interrupted) else signal.SIGINT
+        target = getattr(args, "output", None)
+        print(f"{PROG}: interrupted; {target} was not written" if target else
+              f"{PROG}: interrupted", file=sys.stderr)
+        return 128 + int(signum)
+    except FileExistsError as e:
+        print(f"{PROG}: error: {e.filename}: {e.strerror}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+        target = getattr(args, "output", None)
+        tail = f"; {target} was not written" if target and args.command == "generate" else ""
+        print(f"{PROG}: error: {where}{e.strerror or e}{tail}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError, ImportError) as e:
+        print(f"{PROG}: error: {e}", file=sys.stderr)
+        return 2
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
