@@ -168,7 +168,7 @@ class _Bar:
         if not enabled:
             return
         try:
-            from tqdm import tqdm
+            from tqdm import tqdm  # type: ignore[import-untyped, unused-ignore]
         except ImportError:
             return
         self.bar = tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024,
@@ -282,7 +282,7 @@ def _fmt(v: float) -> str:
 
 def cmd_info(args: argparse.Namespace) -> int:
     fmt, tensors, metadata = read_tensors(args.file)
-    rows = []
+    rows: List[Dict[str, Any]] = []
     for t in tensors:
         stats = None if args.no_stats else tensor_stats(t)
         rows.append({"name": t.name, "dtype": t.dtype, "shape": list(t.shape),
@@ -301,14 +301,20 @@ def cmd_info(args: argparse.Namespace) -> int:
     cols = ["name", "dtype", "shape", "mean", "std", "min", "max"]
     table = [cols]
     for r in rows:
-        stats = [_fmt(r[c]) if c in r else "-" for c in cols[3:]]
+        cells = [_fmt(r[c]) if c in r else "-" for c in cols[3:]]
         if r.get("nonfinite"):
-            stats[-1] += f" ({r['nonfinite']} non-finite)"
-        table.append([r["name"], r["dtype"], "x".join(map(str, r["shape"])) or "()", *stats])
+            cells[-1] += f" ({r['nonfinite']} non-finite)"
+        shape = "x".join(str(d) for d in r["shape"]) or "()"
+        table.append([str(r["name"]), str(r["dtype"]), shape, *cells])
     widths = [max(len(row[j]) for row in table) for j in range(len(cols))]
     for row in table:
         print("  ".join(c.ljust(w) if j < 3 else c.rjust(w)
                         for j, (c, w) in enumerate(zip(row, widths))).rstrip())
+    return 0
+
+
+def _cmd_config(args: argparse.Namespace) -> int:
+    _api.show_config()
     return 0
 
 
@@ -320,7 +326,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     commands: Dict[str, Callable[[argparse.Namespace], int]] = {
         "generate": cmd_generate, "info": cmd_info,
-        "config": lambda a: (_api.show_config(), 0)[1]}
+        "config": _cmd_config}
     old_term = None
     if args.command == "generate" and hasattr(signal, "SIGTERM"):
         try:

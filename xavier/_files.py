@@ -232,7 +232,7 @@ class Streamer:
                     if pending is not None:
                         pending.result()
                         self._report(pending)
-                    pending = pool.submit(out.write, memoryview(buf))
+                    pending = pool.submit(out.write, memoryview(buf))  # type: ignore[arg-type, unused-ignore]
                     setattr(pending, "nbytes", buf.size)
                 if pending is not None:
                     pending.result()
@@ -363,7 +363,8 @@ def read_npy_header(path: str, name: Optional[str] = None) -> StoredTensor:
         else:
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
         offset = f.tell()
-    code = _NPY_DESCRS.get(np.lib.format.dtype_to_descr(dtype).replace("|V2", "<V2"))
+    descr = str(np.lib.format.dtype_to_descr(dtype))
+    code = _NPY_DESCRS.get(descr.replace("|V2", "<V2"))
     label = TYPES[code][0] if code is not None else str(dtype)
     if fortran:
         label += " (Fortran order)"
@@ -407,14 +408,14 @@ def read_tensors(path: str) -> Tuple[str, List[StoredTensor], Dict[str, str]]:
     return "safetensors", *read_safetensors_header(path)
 
 
-_READ_AS = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8"), "float16": np.dtype("<f2"),
+_READ_AS: Dict[str, np.dtype] = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8"), "float16": np.dtype("<f2"),
             "bfloat16": np.dtype("<u2")}
 
 
 def tensor_stats(t: StoredTensor, chunk_bytes: int = 16 << 20) -> Optional[Dict[str, float]]:
     """count, mean, std, min, max and the number of non-finite values of a
     floating-point tensor, read in chunks; None for other dtypes."""
-    dt = _READ_AS.get(t.dtype)
+    dt: Optional[np.dtype] = _READ_AS.get(t.dtype)
     if dt is None:
         return None
     count, mean, m2 = 0, 0.0, 0.0
@@ -426,7 +427,7 @@ def tensor_stats(t: StoredTensor, chunk_bytes: int = 16 << 20) -> Optional[Dict[
         left = t.nbytes // dt.itemsize
         while left:
             part = buf[: min(per, left)]
-            _read_exact(f, memoryview(part).cast("B"))
+            _read_exact(f, memoryview(part).cast("B"))  # type: ignore[arg-type, unused-ignore]
             x = (part.astype(np.uint32) << 16).view(np.float32) if t.dtype == "bfloat16" else part
             finite = np.isfinite(x)
             if not finite.all():

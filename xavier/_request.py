@@ -112,7 +112,7 @@ class Request:
 
     def _constant(self) -> np.ndarray:
         if self.code == _core.BF16:
-            return _core._round_half(np.float32(self.value), bfloat16=True)[0]
+            return np.asarray(_core._round_half(np.float32(self.value), bfloat16=True)[0])
         return np.asarray(self.value, dtype=self.storage)
 
 

@@ -79,7 +79,7 @@ def read_spec_file(path: str) -> Dict[str, Any]:
             import tomllib
         except ImportError:  # Python < 3.11
             try:
-                import tomli as tomllib  # type: ignore[no-redef]
+                import tomli as tomllib  # type: ignore[no-redef, import-not-found, unused-ignore]
             except ImportError:
                 raise ImportError("TOML specs need Python >= 3.11 or the tomli package "
                                   "(or write the spec as .json)") from None

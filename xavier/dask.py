@@ -52,7 +52,7 @@ def from_request(req: Request, seed: SeedLike = None, chunks: Any = "auto",
         raise ValueError(f"threads must be an int >= 1, got {threads!r}")
     key = tuple(int(k) for k in seed_key(seed))
     dt = req.array_dtype()
-    norm = normalize_chunks(chunks, req.dims, dtype=dt)
+    norm = normalize_chunks(chunks, req.dims, dtype=dt)  # type: ignore[no-untyped-call, unused-ignore]
     starts = [tuple(itertools.accumulate((0,) + c[:-1])) for c in norm]
     token = f"{name}-{tokenize(req, key, norm)}"
     graph = {}
@@ -60,7 +60,8 @@ def from_request(req: Request, seed: SeedLike = None, chunks: Any = "auto",
         offsets = tuple(starts[d][i] for d, i in enumerate(idx))
         shape = tuple(norm[d][i] for d, i in enumerate(idx))
         graph[(token, *idx)] = (_chunk, req, key, offsets, shape, threads)
-    return da.Array(graph, token, norm, dtype=dt, meta=np.empty((0,) * len(req.dims), dtype=dt))
+    meta = np.empty((0,) * len(req.dims), dtype=dt)
+    return da.Array(graph, token, norm, dtype=dt, meta=meta)  # type: ignore[no-untyped-call, unused-ignore]
 
 
 def _lazy(fn: Callable[..., np.ndarray]) -> Callable[..., Any]:
