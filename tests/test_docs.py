@@ -20,10 +20,9 @@ def test_docstring_examples(module):
     assert result.failed == 0
 
 
-@pytest.mark.parametrize("name", ["xavier.torch", "xavier.initializers"])
+@pytest.mark.parametrize("name", ["xavier.torch", "xavier.initializers", "xavier.dask"])
 def test_docstring_examples_of_optional_modules(name):
-    if name == "xavier.torch":
-        pytest.importorskip("torch")
+    pytest.importorskip({"xavier.torch": "torch", "xavier.dask": "dask.array"}.get(name, "numpy"))
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
     assert result.attempted > 0
