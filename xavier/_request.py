@@ -17,7 +17,7 @@ from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple
 import numpy as np
 
 from . import _api, _core, _presets
-from ._api import DTypeLike, ParamsOf, SeedLike
+from ._api import DTypeLike, ParamsOf
 from ._fans import ShapeLike, normalize_shape
 
 # Type code -> (name, storage dtype of the bits, .npy descr as np.save writes it,
@@ -29,7 +29,6 @@ TYPES: Dict[int, Tuple[str, np.dtype, str, str]] = {
     _core.F16: ("float16", np.dtype("<f2"), "<f2", "F16"),
     _core.BF16: ("bfloat16", np.dtype("<u2"), "<V2", "BF16"),
 }
-_CODE_BY_NAME = {v[0]: k for k, v in TYPES.items()}
 
 # The samplers a request can name, with the options each takes (besides
 # shape, dtype, seed, out and threads), read from their signatures.
@@ -200,18 +199,10 @@ def request(init: str, shape: ShapeLike, dtype: DTypeLike = None,
         if "value" not in opts:
             raise ValueError("init 'constant' needs a value")
         value = _api.as_real(opts["value"], "value")
-    if not math.isfinite(value) or abs(value) > float(np.finfo(np.float16).max if code == _core.F16
-                                                      else np.finfo(np.float32).max
-                                                      if code != _core.F64 else np.inf):
+    if not math.isfinite(value) or abs(value) > _api._MAX_VALUE[code]:
         raise ValueError(f"value must be finite in {TYPES[code][0]}, got {value}")
     return Request(dims, code, None, (), value)
 
 
-def type_code_by_name(name: str) -> int:
-    if name not in _CODE_BY_NAME:
-        raise ValueError(f"dtype must be one of {', '.join(_CODE_BY_NAME)}, got {name!r}")
-    return _CODE_BY_NAME[name]
-
-
-__all__ = ["CONSTANTS", "INITS", "OPTIONS", "Request", "SAMPLERS", "SeedLike", "block_runs",
-           "capture", "check_init", "request"]
+__all__ = ["CONSTANTS", "INITS", "OPTIONS", "Request", "SAMPLERS", "block_runs", "capture",
+           "check_init", "request"]
