@@ -330,7 +330,9 @@ def _written(pid):
 def _start_big_write(out, extra=()):
     cmd = [sys.executable, "-m", "xavier", "generate", "--shape", 16384, 16384, "--seed", 2,
            "--chunk-mb", 4, "-o", out, *extra]
-    p = subprocess.Popen([str(c) for c in cmd], stderr=subprocess.PIPE, text=True)
+    # run outside the source tree, so the installed package is the one imported
+    p = subprocess.Popen([str(c) for c in cmd], stderr=subprocess.PIPE, text=True,
+                         cwd=os.path.dirname(out))
     t0 = time.monotonic()
     while time.monotonic() - t0 < 60:
         w = _written(p.pid)
@@ -371,31 +373,31 @@ def test_killed_writer_leaves_no_target_and_a_rerun_succeeds(tmp_path):
     assert np.array_equal(got, ref)
 
 
-def _peak_rss_kib(args):
+def _peak_rss_kib(args, cwd):
     code = ("import resource, sys\nfrom xavier._cli import main\nrc = main(sys.argv[1:])\n"
             "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\nsys.exit(rc)\n")
     r = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
-                       text=True, check=True)
+                       text=True, check=True, cwd=cwd)
     return int(r.stdout.split()[-1])
 
 
 def test_peak_memory_does_not_grow_with_the_tensor(tmp_path):
     chunk_mb = 4
     small = _peak_rss_kib(["generate", "--shape", 1024, 1024, "--chunk-mb", chunk_mb, "-q",
-                           "-o", tmp_path / "s.npy"])          # 4 MiB: one chunk
+                           "-o", tmp_path / "s.npy"], tmp_path)          # 4 MiB: one chunk
     big = _peak_rss_kib(["generate", "--shape", 12288, 8192, "--chunk-mb", chunk_mb, "-q",
-                         "-o", tmp_path / "b.npy"])            # 384 MiB: 96 chunks
+                         "-o", tmp_path / "b.npy"], tmp_path)            # 384 MiB: 96 chunks
     assert (tmp_path / "b.npy").stat().st_size > 384 << 20
     # two chunk buffers at most, beyond the small run's
     assert big - small < 2 * chunk_mb * 1024 + 16 * 1024, (small, big)
 
 
-def test_python_dash_m_and_version():
+def test_python_dash_m_and_version(tmp_path):
     r = subprocess.run([sys.executable, "-m", "xavier", "--version"], capture_output=True,
-                       text=True)
+                       text=True, cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.strip() == f"xavier {xavier.__version__}"
     r = subprocess.run([sys.executable, "-m", "xavier", "generate", "--help"],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0 and "--chunk-mb" in r.stdout and "examples:" in r.stdout
 
 
