@@ -461,18 +461,27 @@ static void run_block(const xv_kernels *K, const uint64_t key[4], int kind, cons
     block_span(K, kind, p, &st, e0, e1, dst, stream, tmp);
 }
 
-int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
-            void *dst, int threads, int isa)
+/* The kernels of SIMD path `isa` (-1: the best here) for `kind`, or NULL
+ * for an unknown kind or an unavailable path. */
+static const xv_kernels *kernels_for(int kind, int isa)
 {
     if (kind < 0 || kind >= XV_NKINDS)
-        return -1;
+        return NULL;
     if (isa < 0)
         isa = xv_isa_best();
     else if (isa >= N_ISA || !xv_isa_supported(isa))
+        return NULL;
+    return ISA_TABLE[isa];
+}
+
+int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
+            void *dst, int threads, int isa)
+{
+    const xv_kernels *K = kernels_for(kind, isa);
+    if (K == NULL)
         return -1;
     if (n == 0)
         return 0;
-    const xv_kernels *K = ISA_TABLE[isa];
     xv_params p;
     make_params(kind, params, &p);
     const size_t esz = ELEM_SIZE[kind];
@@ -595,11 +604,8 @@ static void runs_seq(const xv_kernels *K, const uint64_t key[4], int kind, const
 int xv_fill_runs(const uint64_t key[4], int kind, const double params[4], const uint64_t *starts,
                  uint64_t nruns, uint64_t len, void *dst, int threads, int isa)
 {
-    if (kind < 0 || kind >= XV_NKINDS)
-        return -1;
-    if (isa < 0)
-        isa = xv_isa_best();
-    else if (isa >= N_ISA || !xv_isa_supported(isa))
+    const xv_kernels *K = kernels_for(kind, isa);
+    if (K == NULL)
         return -1;
     for (uint64_t r = 0; r < nruns; r++)
         if (starts[r] > UINT64_MAX - len || (r && starts[r] < starts[r - 1] + len))
@@ -614,7 +620,6 @@ int xv_fill_runs(const uint64_t key[4], int kind, const double params[4], const 
             xv_fill(key, kind, params, starts[r], len, (char *)dst + r * len * esz, threads, isa);
         return 0;
     }
-    const xv_kernels *K = ISA_TABLE[isa];
     xv_params p;
     make_params(kind, params, &p);
     const uint64_t T = (uint64_t)threads, q = nruns / T, rem = nruns % T;
