@@ -1,8 +1,9 @@
 """The ``xavier`` command (also ``python -m xavier``).
 
-Subcommands: ``generate`` streams tensors to .npy / safetensors files with
-bounded memory; ``info`` summarizes a generated file; ``config`` prints
-build facts.  Exit status: 0 on success, 1 on an error while writing, 2 on
+Subcommands: ``bench`` times xavier side by side with NumPy, torch and the
+memory limit; ``demo`` runs Glorot & Bengio's variance experiment;
+``generate`` streams tensors to .npy / safetensors files with bounded
+memory; ``info`` summarizes a generated file; ``config`` prints build facts.  Exit status: 0 on success, 1 on an error while writing, 2 on
 bad arguments or a bad spec, 130 / 143 when interrupted by SIGINT / SIGTERM.
 """
 from __future__ import annotations
@@ -144,7 +145,90 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--no-stats", action="store_true", help="headers only (no data read)")
 
     sub.add_parser("config", help="build and run-time facts (version, OpenMP, SIMD path)")
+    _add_bench(sub)
+    _add_demo(sub)
     return parser
+
+
+_EPILOG_BENCH = """\
+contenders (--only / --skip keys):
+  fill            ndarray.fill(0.5): the memory-write limit of one thread
+  fill_threaded   ndarray.fill on row slices in a thread pool (threads > 1)
+  xavier          xavier.glorot_uniform / glorot_normal(out=buf)
+  numpy           NumPy Generator.random / standard_normal(out=buf), scaled in place
+  numpy_threaded  NumPy's documented multithreaded recipe (threads > 1)
+  seeds           np.random.uniform(-a, a, size) / np.random.normal(0, s, size)
+  torch           torch.nn.init.xavier_uniform_ / xavier_normal_ (if installed)
+  randomgen       Generator(randomgen.Xoshiro256), scaled in place (if installed)
+  mkl_random      mkl_random.MKLRandomState uniform / normal, float64 (if installed)
+
+examples:
+  xavier bench                                  (8192 x 8192 float32, under a minute)
+  xavier bench --size 4096 --dtype float32 bfloat16 --dist uniform
+  xavier bench --threads 1 2 --only fill xavier torch
+  xavier bench --plot bench.png --json bench.json   (sizes and threads swept)
+"""
+
+
+def _add_bench(sub: Any) -> None:
+    from ._bench import CONTENDERS, DEFAULT_BUDGET, DEFAULT_REPEATS, DISTS, DTYPES
+
+    b = sub.add_parser(
+        "bench", help="time xavier side by side with NumPy, torch and the memory limit",
+        description="Time Glorot layers (size x size) filled by xavier and by its peers, in "
+                    "one process: median times, GB/s, and ratios to the memory limit and to "
+                    "xavier.",
+        epilog=_EPILOG_BENCH, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("--size", type=_positive_int, nargs="+", metavar="N",
+                   help="layer sizes n (n x n weights; default 8192, or a sweep with --plot)")
+    b.add_argument("--dtype", choices=DTYPES, nargs="+", default=["float32"],
+                   help="output dtypes (default float32)")
+    b.add_argument("--dist", choices=DISTS, nargs="+", default=list(DISTS),
+                   help="distributions (default: uniform normal)")
+    b.add_argument("--threads", type=_positive_int, nargs="+", metavar="N",
+                   help="thread counts for the threaded contenders (default: all cores, or "
+                        "1, 2, 4, ... all with --plot)")
+    b.add_argument("--repeats", type=_positive_int, default=DEFAULT_REPEATS,
+                   help=f"timed runs per contender (default {DEFAULT_REPEATS})")
+    b.add_argument("--budget", type=_positive_float, default=DEFAULT_BUDGET, metavar="SECONDS",
+                   help=f"fewer runs (but at least 3) for contenders slower than this in all "
+                        f"(default {DEFAULT_BUDGET:g})")
+    pick = b.add_mutually_exclusive_group()
+    pick.add_argument("--only", choices=list(CONTENDERS), nargs="+", metavar="KEY",
+                      help="time only these contenders")
+    pick.add_argument("--skip", choices=list(CONTENDERS), nargs="+", metavar="KEY",
+                      help="do not time these contenders")
+    b.add_argument("--json", metavar="FILE",
+                   help="write settings, machine facts and raw timings to FILE ('-': stdout, "
+                        "tables to stderr)")
+    b.add_argument("--plot", metavar="FILE.png",
+                   help="draw throughput vs size and vs threads (needs matplotlib)")
+    b.add_argument("--markdown", action="store_true", help="print GitHub markdown tables")
+
+
+def _add_demo(sub: Any) -> None:
+    from ._demo import DEFAULTS
+
+    d = sub.add_parser(
+        "demo", help="Glorot & Bengio's experiment: variances across the layers of a tanh MLP",
+        description="Forward and backward passes of a deep tanh MLP on random inputs, "
+                    "initialized with Glorot's normalized uniform and with the 'standard' "
+                    "U[-1/sqrt(n), 1/sqrt(n)]: per-layer activation and back-propagated "
+                    "gradient variances.")
+    d.add_argument("--layers", type=_positive_int, default=DEFAULTS["layers"],
+                   help=f"hidden layers (default {DEFAULTS['layers']})")
+    d.add_argument("--units", type=_positive_int, default=DEFAULTS["units"],
+                   help=f"units per layer (default {DEFAULTS['units']})")
+    d.add_argument("--batch", type=_positive_int, default=DEFAULTS["batch"],
+                   help=f"random input vectors (default {DEFAULTS['batch']})")
+    d.add_argument("--input-std", type=_positive_float, default=DEFAULTS["input_std"],
+                   metavar="STD", help=f"standard deviation of the normal inputs (default "
+                                       f"{DEFAULTS['input_std']:g}: tanh's linear regime)")
+    d.add_argument("--seed", type=_nonneg_int, default=DEFAULTS["seed"],
+                   help=f"seed of the inputs and weights (default {DEFAULTS['seed']})")
+    d.add_argument("--json", metavar="FILE", help="write the variances to FILE ('-': stdout)")
+    d.add_argument("--plot", metavar="FILE.png",
+                   help="plot the variances per layer (needs matplotlib)")
 
 
 class _Interrupted(BaseException):
@@ -317,6 +401,16 @@ def _cmd_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from . import _bench
+    return _bench.main(args)
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from . import _demo
+    return _demo.main(args)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -325,7 +419,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     commands: Dict[str, Callable[[argparse.Namespace], int]] = {
         "generate": cmd_generate, "info": cmd_info,
-        "config": _cmd_config}
+        "config": _cmd_config, "bench": _cmd_bench, "demo": _cmd_demo}
+    args.argv = list(sys.argv[1:] if argv is None else argv)[1:]
     old_term = None
     if args.command == "generate" and hasattr(signal, "SIGTERM"):
         try:
