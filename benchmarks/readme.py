@@ -57,8 +57,7 @@ def render_bench(res: Dict[str, Any]) -> str:
         for dtype in st["dtypes"]:
             for dist in st["dists"]:
                 head = ["contender"] + [f"n = {n}" for n in st["sizes"]]
-                out += [f"**{dist} {dtype}**", "", "| " + " | ".join(head) + " |",
-                        "|" + "|".join([":---"] + ["---:"] * len(st["sizes"])) + "|"]
+                body = []
                 sub = _rows(res, dist=dist, dtype=dtype)
                 for key in _bench.CONTENDERS:
                     mine = [r for r in sub if r["contender"] == key]
@@ -66,8 +65,9 @@ def render_bench(res: Dict[str, Any]) -> str:
                         continue
                     t = max(r["threads"] for r in mine)
                     by = {r["size"]: r["gb_per_s"] for r in mine if r["threads"] == t}
-                    cells = [f"{by[n]:.2f}" if n in by else "" for n in st["sizes"]]
-                    out.append(f"| `{mine[0]['label']}` | " + " | ".join(cells) + " |")
+                    body.append([f"`{mine[0]['label']}`"]
+                                + [f"{by[n]:.2f}" if n in by else "" for n in st["sizes"]])
+                out += [f"**{dist} {dtype}**", "", _bench.render_table(head, body, True)]
                 out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -76,14 +76,14 @@ def render_demo(res: Dict[str, Any]) -> str:
     g, s = res["glorot"], res["standard"]
     out = [f"`xavier demo` (defaults: {res['layers']} tanh layers of {res['units']} units, "
            f"{res['batch']} inputs ~ N(0, {res['input_std']:g}²), seed {res['seed']}):", "",
-           f"![xavier demo: variances per layer]({RESULTS}/demo.png)", "",
-           "| layer | Var[h] Glorot | Var[h] standard | Var[dC/ds] Glorot | "
-           "Var[dC/ds] standard |", "|---:|---:|---:|---:|---:|"]
-    for i in range(res["layers"]):
-        out.append(f"| {i + 1} | {_g(g['activation_var'][i])} | {_g(s['activation_var'][i])} "
-                   f"| {_g(g['gradient_var'][i])} | {_g(s['gradient_var'][i])} |")
-    out.append(f"| top / bottom | {_g(g['activation_ratio'])} | {_g(s['activation_ratio'])} "
-               f"| {_g(g['gradient_ratio'])} | {_g(s['gradient_ratio'])} |")
+           f"![xavier demo: variances per layer]({RESULTS}/demo.png)", ""]
+    head = ["layer", "Var[h] Glorot", "Var[h] standard", "Var[dC/ds] Glorot",
+            "Var[dC/ds] standard"]
+    body = [[str(i + 1), _g(g["activation_var"][i]), _g(s["activation_var"][i]),
+             _g(g["gradient_var"][i]), _g(s["gradient_var"][i])] for i in range(res["layers"])]
+    body.append(["top / bottom", _g(g["activation_ratio"]), _g(s["activation_ratio"]),
+                 _g(g["gradient_ratio"]), _g(s["gradient_ratio"])])
+    out.append(_bench.render_table(head, body, True, left=0))
     return "\n".join(out) + "\n"
 
 

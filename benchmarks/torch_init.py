@@ -40,6 +40,7 @@ import torch.nn as nn
 
 import xavier
 import xavier.torch as xt
+from xavier._bench import render_table
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -176,16 +177,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 def table(head: List[str], body: List[List[str]], markdown: bool) -> None:
-    if markdown:
-        print("| " + " | ".join(head) + " |")
-        print("|" + "|".join([":---"] + ["---:"] * (len(head) - 1)) + "|")
-        for b in body:
-            print("| " + " | ".join(b) + " |")
-        return
-    widths = [max(len(c) for c in col) for col in zip(head, *body)]
-    for row in [head, ["-" * w for w in widths]] + body:
-        print("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
-                        for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+    print(render_table(head, body, markdown, left=2))
 
 
 if __name__ == "__main__":

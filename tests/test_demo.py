@@ -120,3 +120,13 @@ def test_cli_bad_argument(capsys):
     with pytest.raises(SystemExit) as e:
         _cli.main(["demo", "--input-std", "0"])
     assert e.value.code == 2
+
+
+def test_cli_plot_without_matplotlib(tmp_path, monkeypatch, capsys):
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    png = tmp_path / "demo.png"
+    assert _cli.main(["demo", "--layers", "2", "--units", "8", "--plot", str(png)]) == 2
+    assert "--plot needs matplotlib" in capsys.readouterr().err
+    assert not png.exists()

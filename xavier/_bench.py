@@ -531,20 +531,27 @@ def case_title(case: Case) -> str:
             f"({_mib(case.nbytes)}), fans ({case.size}, {case.size})")
 
 
-def format_table(rows: List[Dict[str, Any]], markdown: bool = False) -> str:
-    body = table_cells(rows)
+def render_table(head: List[str], body: List[List[str]], markdown: bool = False,
+                 left: int = 1) -> str:
+    """A table as aligned text (the first `left` columns left-aligned) or markdown."""
     if markdown:
-        lines = ["| " + " | ".join(TABLE_HEAD) + " |",
-                 "|" + "|".join([":---"] + ["---:"] * (len(TABLE_HEAD) - 1)) + "|"]
-        lines += ["| " + " | ".join([f"`{b[0]}`"] + b[1:]) + " |" for b in body]
-        return "\n".join(lines)
-    widths = [max(len(c) for c in col) for col in zip(TABLE_HEAD, *body)]
+        lines = ["| " + " | ".join(head) + " |",
+                 "|" + "|".join([":---"] * left + ["---:"] * (len(head) - left)) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
+    widths = [max(len(c) for c in col) for col in zip(head, *body)]
 
     def line(cells: List[str]) -> str:
-        return "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+        return "  ".join(c.ljust(w) if i < left else c.rjust(w)
                          for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-    return "\n".join([line(TABLE_HEAD), "  ".join("-" * w for w in widths)]
-                     + [line(b) for b in body])
+    return "\n".join([line(head), "  ".join("-" * w for w in widths)] + [line(b) for b in body])
+
+
+def format_table(rows: List[Dict[str, Any]], markdown: bool = False) -> str:
+    """One case's rows as printed by ``xavier bench`` (markdown: names in code spans)."""
+    body = table_cells(rows)
+    if markdown:
+        body = [[f"`{b[0]}`"] + b[1:] for b in body]
+    return render_table(TABLE_HEAD, body, markdown)
 
 
 # In the threads panel, a threaded recipe at 1 thread is its single-thread form.
