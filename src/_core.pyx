@@ -6,6 +6,7 @@ specified in README.md ("Stream specification"); the C code is in src/.
 """
 import numpy as np
 cimport numpy as cnp
+from cpython.exc cimport PyErr_CheckSignals
 from cpython.pycapsule cimport PyCapsule_New
 from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t
 from numpy.random cimport bitgen_t
@@ -24,6 +25,11 @@ cdef extern from "stream.h":
     int XV_NKINDS
     int xv_fill(const uint64_t *key, int kind, const double *params, uint64_t start,
                 uint64_t n, void *dst, int threads, int isa) nogil
+    uint64_t XV_PART_BLOCKS
+    ctypedef int (*xv_stop_fn)(void *ctx) noexcept nogil
+    int xv_fill_until(const uint64_t *key, int kind, const double *params, uint64_t start,
+                      uint64_t n, void *dst, int threads, int isa, xv_stop_fn stop,
+                      void *ctx) nogil
     int xv_fill_runs(const uint64_t *key, int kind, const double *params, const uint64_t *starts,
                      uint64_t nruns, uint64_t len, void *dst, int threads, int isa) nogil
     double xv_truncnorm_mass(double mean, double sd, double a, double b) nogil
@@ -46,6 +52,7 @@ cdef extern from "stream.h":
 STREAM_VERSION = XV_STREAM_VERSION
 LANES = XV_LANES
 BLOCK = XV_BLOCK
+PART_BLOCKS = XV_PART_BLOCKS
 # kind = 4 * distribution + output type (src/stream.h)
 UNIFORM, NORMAL, TRUNCNORM = 0, 1, 2
 F32, F64, F16, BF16 = 0, 1, 2, 3
@@ -108,6 +115,11 @@ def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, params,
     float16, or bfloat16 / 16-bit integers for bfloat16 bits); ``key`` is 4
     uint64 words.  The caller validates the parameters; the GIL is released
     during the fill.
+
+    Large fills run in parts of ``PART_BLOCKS`` blocks per thread, and
+    Python's signal handlers run between parts: Ctrl-C raises
+    KeyboardInterrupt within one part's time, leaving ``out`` written up to
+    the end of the last whole part (the values there are final).
     """
     cdef cnp.ndarray k = _check_fill_args(out, key, kind, threads)
     cdef double prm[4]
@@ -117,11 +129,27 @@ def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, params,
     cdef void *dst = cnp.PyArray_DATA(out)
     cdef const uint64_t *kp = <const uint64_t *>cnp.PyArray_DATA(k)
     cdef int rc
+    caught = []
     with nogil:
-        rc = xv_fill(kp, kind, prm, start, n, dst, threads, isa_i)
+        rc = xv_fill_until(kp, kind, prm, start, n, dst, threads, isa_i, _signalled,
+                           <void *>caught)
+    if rc == -3:
+        raise caught[0]
     if rc != 0:
         raise RuntimeError("xv_fill failed")
     return out
+
+
+cdef int _signalled(void *caught) noexcept nogil:
+    """Between the parts of a fill: run Python's signal handlers (Ctrl-C
+    raises KeyboardInterrupt there); 1 stops the fill, keeping the error."""
+    with gil:
+        try:
+            PyErr_CheckSignals()
+        except BaseException as e:
+            (<list>caught).append(e)
+            return 1
+    return 0
 
 
 cdef cnp.ndarray _check_fill_args(cnp.ndarray out, key, int kind, int threads):

@@ -474,8 +474,39 @@ static const xv_kernels *kernels_for(int kind, int isa)
     return ISA_TABLE[isa];
 }
 
+/* Elements [start, start + n) into dst, blocks split among threads. */
+static void fill_blocks(const xv_kernels *K, const uint64_t key[4], int kind, const xv_params *p,
+                        uint64_t start, uint64_t n, void *dst, int threads, int stream)
+{
+    const size_t esz = ELEM_SIZE[kind];
+    const uint64_t end = start + n;
+    const uint64_t b0 = start / XV_BLOCK, b1 = (end - 1) / XV_BLOCK;
+    const int64_t nblocks = (int64_t)(b1 - b0 + 1);
+    if (threads < 1)
+        threads = 1;
+    if ((int64_t)threads > nblocks)
+        threads = (int)nblocks;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
+#endif
+    for (int64_t i = 0; i < nblocks; i++) {
+        const uint64_t blk = b0 + (uint64_t)i;
+        const uint64_t lo = blk * XV_BLOCK > start ? blk * XV_BLOCK : start;
+        const uint64_t hi = (blk + 1) * XV_BLOCK < end ? (blk + 1) * XV_BLOCK : end;
+        run_block(K, key, kind, p, blk, lo - blk * XV_BLOCK, hi - blk * XV_BLOCK,
+                  (char *)dst + (lo - start) * esz, stream);
+    }
+}
+
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
             void *dst, int threads, int isa)
+{
+    return xv_fill_until(key, kind, params, start, n, dst, threads, isa, NULL, NULL);
+}
+
+int xv_fill_until(const uint64_t key[4], int kind, const double params[4], uint64_t start,
+                  uint64_t n, void *dst, int threads, int isa, xv_stop_fn stop, void *ctx)
 {
     const xv_kernels *K = kernels_for(kind, isa);
     if (K == NULL)
@@ -492,23 +523,23 @@ int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t st
                        n * esz >= XV_STREAM_MIN;
     if (n * esz >= XV_HUGE_MIN)
         advise_huge_pages(dst, n * esz);
+    if (stop == NULL) {
+        fill_blocks(K, key, kind, &p, start, n, dst, threads, stream);
+        return 0;
+    }
+    /* parts end on block boundaries, so no block is split between parts */
+    const uint64_t part = XV_PART_BLOCKS * XV_BLOCK * (uint64_t)(threads > 1 ? threads : 1);
     const uint64_t end = start + n;
-    const uint64_t b0 = start / XV_BLOCK, b1 = (end - 1) / XV_BLOCK;
-    const int64_t nblocks = (int64_t)(b1 - b0 + 1);
-    if (threads < 1)
-        threads = 1;
-    if ((int64_t)threads > nblocks)
-        threads = (int)nblocks;
-    (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-    for (int64_t i = 0; i < nblocks; i++) {
-        const uint64_t blk = b0 + (uint64_t)i;
-        const uint64_t lo = blk * XV_BLOCK > start ? blk * XV_BLOCK : start;
-        const uint64_t hi = (blk + 1) * XV_BLOCK < end ? (blk + 1) * XV_BLOCK : end;
-        run_block(K, key, kind, &p, blk, lo - blk * XV_BLOCK, hi - blk * XV_BLOCK,
-                  (char *)dst + (lo - start) * esz, stream);
+    uint64_t lo = start;
+    while (lo < end) {
+        uint64_t hi = (lo / XV_BLOCK) * XV_BLOCK + part;
+        if (hi > end || hi < lo)  /* hi < lo: past 2^64 */
+            hi = end;
+        fill_blocks(K, key, kind, &p, lo, hi - lo, (char *)dst + (lo - start) * esz, threads,
+                    stream);
+        lo = hi;
+        if (lo < end && stop(ctx))
+            return -3;
     }
     return 0;
 }

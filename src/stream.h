@@ -27,6 +27,17 @@ enum xv_type { XV_F32 = 0, XV_F64 = 1, XV_F16 = 2, XV_BF16 = 3 };
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
             void *dst, int threads, int isa);
 
+/* As xv_fill, in parts of XV_PART_BLOCKS blocks per thread, calling
+ * stop(ctx) between parts (e.g. to check for signals): a nonzero return ends
+ * the fill there and returns -3, with the elements of the parts done
+ * written and the rest not.  Size-dependent choices (non-temporal stores,
+ * huge pages) follow the whole fill; the values are those of xv_fill.
+ * With stop == NULL this is xv_fill. */
+#define XV_PART_BLOCKS ((uint64_t)32)
+typedef int (*xv_stop_fn)(void *ctx);
+int xv_fill_until(const uint64_t key[4], int kind, const double params[4], uint64_t start,
+                  uint64_t n, void *dst, int threads, int isa, xv_stop_fn stop, void *ctx);
+
 /* Runs of the same stream, back to back into dst: elements [starts[r],
  * starts[r] + len) for r = 0..nruns-1 (the rows of a sub-block of a larger
  * array).  The starts must increase with no overlap.  Returns 0, -1 as

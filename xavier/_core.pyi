@@ -8,6 +8,7 @@ from numpy.random import BitGenerator, SeedSequence
 STREAM_VERSION: int
 LANES: int
 BLOCK: int
+PART_BLOCKS: int
 UNIFORM: int
 NORMAL: int
 TRUNCNORM: int
