@@ -48,6 +48,7 @@ cdef extern from "stream.h":
     int xv_isa_best()
     int xv_openmp()
     int xv_max_threads()
+    int xv_forked_after_openmp()
 
 STREAM_VERSION = XV_STREAM_VERSION
 LANES = XV_LANES
@@ -89,8 +90,15 @@ def openmp_enabled():
 
 
 def max_threads():
-    """Threads a fill uses by default: omp_get_max_threads() (1 without OpenMP)."""
+    """Threads a fill uses by default: omp_get_max_threads() (1 without OpenMP,
+    and in a process forked after a parallel fill)."""
     return xv_max_threads()
+
+
+def forked_after_openmp():
+    """True in a child process forked after its parent ran a parallel fill:
+    GNU OpenMP cannot start threads there, so fills run on one thread."""
+    return bool(xv_forked_after_openmp())
 
 
 cdef int _isa_index(object isa) except -2:

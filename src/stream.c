@@ -217,10 +217,51 @@ int xv_openmp(void)
 #endif
 }
 
+/* GNU OpenMP cannot start a team in a child forked after the parent ran one
+ * (the child waits forever for pool threads that fork did not copy), so a
+ * child forked after a parallel fill fills on one thread: same values. */
+#if defined(_OPENMP) && (defined(__unix__) || defined(__APPLE__))
+#include <pthread.h>
+static volatile int omp_started = 0, forked_after_omp = 0;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static void on_fork_child(void)
+{
+    if (omp_started)
+        forked_after_omp = 1;
+}
+static void register_atfork(void)
+{
+    (void)pthread_atfork(NULL, NULL, on_fork_child);
+}
+#endif
+
+/* The threads a parallel region may use now (1 in such a child). */
+static int team_size(int threads)
+{
+    if (threads <= 1)
+        return 1;
+#if defined(_OPENMP) && (defined(__unix__) || defined(__APPLE__))
+    if (forked_after_omp)
+        return 1;
+    (void)pthread_once(&atfork_once, register_atfork);
+    omp_started = 1;
+#endif
+    return threads;
+}
+
+int xv_forked_after_openmp(void)
+{
+#if defined(_OPENMP) && (defined(__unix__) || defined(__APPLE__))
+    return forked_after_omp;
+#else
+    return 0;
+#endif
+}
+
 int xv_max_threads(void)
 {
 #ifdef _OPENMP
-    return omp_get_max_threads();
+    return xv_forked_after_openmp() ? 1 : omp_get_max_threads();
 #else
     return 1;
 #endif
@@ -482,11 +523,9 @@ static void fill_blocks(const xv_kernels *K, const uint64_t key[4], int kind, co
     const uint64_t end = start + n;
     const uint64_t b0 = start / XV_BLOCK, b1 = (end - 1) / XV_BLOCK;
     const int64_t nblocks = (int64_t)(b1 - b0 + 1);
-    if (threads < 1)
-        threads = 1;
     if ((int64_t)threads > nblocks)
         threads = (int)nblocks;
-    (void)threads;
+    threads = team_size(threads);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
 #endif
@@ -653,6 +692,7 @@ int xv_fill_runs(const uint64_t key[4], int kind, const double params[4], const 
     }
     xv_params p;
     make_params(kind, params, &p);
+    threads = team_size(threads);
     const uint64_t T = (uint64_t)threads, q = nruns / T, rem = nruns % T;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)

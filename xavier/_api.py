@@ -12,7 +12,10 @@ import hashlib
 import math
 import numbers
 import operator
+import os
 import sys
+import types
+import warnings
 from typing import Any, Callable, Dict, NoReturn, Optional, Tuple, Union
 
 import numpy as np
@@ -101,7 +104,28 @@ def _check_threads(threads: Optional[int]) -> int:
     value = operator.index(threads)
     if value < 1:
         raise ValueError(f"threads must be >= 1, got {value}")
+    if value > 1 and _core.forked_after_openmp():
+        _warn_forked()
     return min(value, 1 << 16)
+
+
+_FORK_WARNED = False
+
+
+def _warn_forked() -> None:
+    global _FORK_WARNED
+    if not _FORK_WARNED:
+        _FORK_WARNED = True
+        # point at the caller's line: the first frame outside this package
+        level, frame = 1, sys._getframe(0)  # type: Tuple[int, Optional[types.FrameType]]
+        here = os.path.dirname(os.path.abspath(__file__))
+        while frame is not None and frame.f_code.co_filename.startswith(here):
+            level, frame = level + 1, frame.f_back
+        warnings.warn(
+            "xavier: this process was forked after a parallel fill, and GNU OpenMP cannot "
+            "start threads in such a child; fills here run on one thread (same values). "
+            "Use the 'spawn' or 'forkserver' start method for parallel fills in workers.",
+            RuntimeWarning, stacklevel=level)
 
 
 def as_real(value: object, name: str) -> float:
