@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import xavier
+from source_tree import copy_source_tree
 from xavier import _core
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,14 +86,7 @@ def test_threadpoolctl_limits_the_default_threads():
 def test_build_without_openmp_warns_and_gives_the_same_values(tmp_path):
     """What a compiler without OpenMP (Apple clang) gets: a single-threaded
     build, a warning, and the same stream."""
-    for name in ("setup.py", "pyproject.toml", "README.md", "src", "xavier"):
-        src = ROOT / name
-        if not src.exists():
-            pytest.skip(f"source tree not available ({name})")
-        if src.is_dir():
-            shutil.copytree(src, tmp_path / name, ignore=shutil.ignore_patterns("*.so", "_core.c"))
-        else:
-            shutil.copy(src, tmp_path / name)
+    copy_source_tree(tmp_path)
     env = dict(os.environ, XAVIER_NO_OPENMP="", PYTHONWARNINGS="always")
     # pretend -fopenmp is missing: the probe fails, the build warns and goes on
     env["CC"] = f"{sys.executable} {ROOT / 'tests' / 'cc_without_openmp.py'}"
