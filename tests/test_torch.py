@@ -235,7 +235,8 @@ NAMES = xt._NAMES
 
 def _all_torch():
     return all(getattr(torch.nn.init, n) is xt._TORCH[n] for n in NAMES) and \
-        torch.nn.modules.activation.xavier_uniform_ is xt._TORCH["xavier_uniform_"]
+        torch.nn.modules.activation.xavier_uniform_ is xt._TORCH["xavier_uniform_"] and \
+        all(getattr(torch.Tensor, n) is xt._TENSOR_TORCH[n] for n in ("normal_", "uniform_"))
 
 
 class Net(nn.Module):
@@ -361,6 +362,94 @@ def test_fast_init_in_many_threads_at_once():
         want = xt.xavier_uniform_(torch.empty(300, 400), generator=torch.Generator().manual_seed(i))
         assert torch.equal(results[i], want)
     assert _all_torch() and xt._patch_users == 0
+
+
+class HFStyle(nn.Module):
+    """Initialized as Hugging Face models do: Tensor methods on .data."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(600, 400)
+        self.emb = nn.Embedding(3000, 64)
+        for m in (self.fc, self.emb):
+            m.weight.data.normal_(mean=0.0, std=0.02)
+        self.fc.bias.data.uniform_(-0.1, 0.1)
+
+
+def test_fast_init_covers_tensor_methods():
+    torch.manual_seed(3)
+    with xt.fast_init():
+        assert torch.Tensor.normal_ is xt._TENSOR_DISPATCH["normal_"]
+        a = HFStyle()
+    assert _all_torch() and "normal_" not in torch.Tensor.__dict__  # inherited again
+    torch.manual_seed(3)
+    with xt.fast_init(threads=1):
+        b = HFStyle()
+    torch.manual_seed(3)
+    c = HFStyle()
+    for (name, pa), pb, pc in zip(a.named_parameters(), b.parameters(), c.parameters()):
+        assert torch.equal(pa, pb), name          # any thread count: the same model
+        assert not torch.equal(pa, pc), name      # xavier's stream, not torch's
+    for m in (a.fc, a.emb):
+        x = as_f64(m.weight).ravel()
+        assert abs(x.std() / 0.02 - 1) < 0.02 and abs(x.mean()) < 0.001
+    bias = as_f64(a.fc.bias)
+    assert bias.min() >= -0.1 and bias.max() < 0.1 and bias.std() > 0.05
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.bfloat16])
+def test_fast_init_tensor_methods_are_xavier_functions(dtype):
+    """t.normal_(m, s, generator=g) and t.uniform_(a, b) in a fast_init block
+    give exactly xavier.torch.normal_ / uniform_ with the same generator."""
+    def gen():
+        return torch.Generator().manual_seed(11)
+
+    with xt.fast_init():
+        n = torch.empty(500, 300, dtype=dtype).normal_(1.0, 2.0, generator=gen())
+        u1 = torch.empty(777, dtype=dtype).uniform_(-1.0, 2.0, generator=gen())
+        u2 = torch.empty(777, dtype=dtype).uniform_(**{"from": -1.0, "to": 2.0}, generator=gen())
+        u3 = torch.empty(777, dtype=dtype).uniform_(-1.0, to=2.0, generator=gen())
+    assert torch.equal(n, xt.normal_(torch.empty(500, 300, dtype=dtype), 1.0, 2.0, gen()))
+    want = xt.uniform_(torch.empty(777, dtype=dtype), -1.0, 2.0, gen())
+    for u in (u1, u2, u3):
+        assert torch.equal(u, want)
+
+
+def test_fast_init_tensor_methods_leave_autograd_and_errors_to_torch():
+    p = nn.Parameter(torch.empty(3))
+    with xt.fast_init():
+        with pytest.raises(RuntimeError, match="leaf Variable"):
+            p.normal_()  # torch's own error for an in-place op on a leaf requiring grad
+        with torch.no_grad():
+            g = torch.Generator().manual_seed(5)
+            assert torch.equal(p.normal_(generator=g),
+                               xt.normal_(torch.empty(3), generator=torch.Generator().manual_seed(5)))
+        with pytest.raises(TypeError):
+            torch.empty(3).uniform_(0.0, 1.0, 2.0)  # torch's signature error
+        with pytest.raises(TypeError):
+            torch.empty(3).uniform_(0.0, low=1.0)
+    assert _all_torch()
+
+
+def test_fast_init_tensor_methods_are_per_thread():
+    want = torch.empty(4000).normal_(generator=torch.Generator().manual_seed(9))
+    inside, done = threading.Event(), threading.Event()
+    got = {}
+
+    def other():
+        inside.wait()
+        got["t"] = torch.empty(4000).normal_(generator=torch.Generator().manual_seed(9))
+        done.set()
+
+    th = threading.Thread(target=other)
+    th.start()
+    with xt.fast_init():
+        inside.set()
+        assert done.wait(10)
+        mine = torch.empty(4000).normal_(generator=torch.Generator().manual_seed(9))
+    th.join()
+    assert torch.equal(got["t"], want) and not torch.equal(mine, want)
+    assert _all_torch()
 
 
 # ---- init_ ------------------------------------------------------------------------------------------

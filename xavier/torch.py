@@ -332,11 +332,62 @@ def _dispatcher(name: str) -> Callable[..., torch.Tensor]:
 
 _DISPATCH = {name: _dispatcher(name) for name in _NAMES}
 
+# Tensor methods that model code calls directly (e.g. Hugging Face models'
+# ``module.weight.data.normal_(mean=0.0, std=0.02)``), and their originals.
+_TENSOR_TORCH: Dict[str, Callable[..., torch.Tensor]] = {
+    "normal_": torch.Tensor.normal_, "uniform_": torch.Tensor.uniform_}
+_TENSOR_OWN = {name: name in torch.Tensor.__dict__ for name in _TENSOR_TORCH}  # else inherited
+
+
+def _method_ours(tensor: torch.Tensor, name: str) -> bool:
+    """Inside fast_init: True if xavier fills `tensor` for Tensor.<name>.  An
+    in-place fill that autograd would record, or reject (a leaf requiring
+    grad), stays torch's, as do tensors :func:`_ours` declines."""
+    if _local.depth == 0:
+        return False
+    if tensor.requires_grad and torch.is_grad_enabled():
+        return False
+    return _ours(tensor, f"Tensor.{name}")
+
+
+def _tensor_normal_(self: torch.Tensor, mean: float = 0.0, std: float = 1.0, *,
+                    generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    if not _method_ours(self, "normal_"):
+        return _TENSOR_TORCH["normal_"](self, mean, std, generator=generator)
+    _fill(self, _core.NORMAL, lambda code: _api.normal_params(mean, std, code), generator,
+          None, _local.threads)
+    return self
+
+
+def _tensor_uniform_(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
+    """Tensor.uniform_(from=0, to=1, *, generator=None) ("from" is a keyword)."""
+    names = ("from", "to")
+    bounds = dict(zip(names, args))
+    known = len(args) <= 2 and not set(kwargs) - {"from", "to", "generator"} \
+        and not set(bounds) & set(kwargs)
+    if not known or not _method_ours(self, "uniform_"):
+        return _TENSOR_TORCH["uniform_"](self, *args, **kwargs)
+    bounds.update((k, kwargs[k]) for k in names if k in kwargs)
+    low, high = bounds.get("from", 0.0), bounds.get("to", 1.0)
+    _fill(self, _core.UNIFORM, lambda code: _api.uniform_params(low, high, code),
+          kwargs.get("generator"), None, _local.threads)
+    return self
+
+
+_TENSOR_DISPATCH: Dict[str, Callable[..., torch.Tensor]] = {
+    "normal_": _tensor_normal_, "uniform_": _tensor_uniform_}
+for _name, _fn in _TENSOR_DISPATCH.items():
+    functools.update_wrapper(_fn, _TENSOR_TORCH[_name])
+
 
 def _install() -> None:
     """Point torch.nn.init's functions, and every module-level name bound to
     them (``from torch.nn.init import xavier_uniform_``, as torch's own
-    MultiheadAttention does), at the dispatchers."""
+    MultiheadAttention does), and the methods Tensor.normal_ / uniform_, at
+    the dispatchers."""
+    for method, fn in _TENSOR_DISPATCH.items():
+        if getattr(torch.Tensor, method) is _TENSOR_TORCH[method]:
+            setattr(torch.Tensor, method, fn)
     targets = {id(fn): name for name, fn in _TORCH.items()}
     for module in list(sys.modules.values()):
         namespace = getattr(module, "__dict__", None)
@@ -356,6 +407,12 @@ def _uninstall() -> None:
         namespace, attr, name = _patched.pop()
         if namespace.get(attr) is _DISPATCH[name]:
             namespace[attr] = _TORCH[name]
+    for method, fn in _TENSOR_DISPATCH.items():
+        if torch.Tensor.__dict__.get(method) is fn:
+            if _TENSOR_OWN[method]:
+                setattr(torch.Tensor, method, _TENSOR_TORCH[method])
+            else:
+                delattr(torch.Tensor, method)  # back to the inherited method
 
 
 @contextlib.contextmanager
@@ -367,7 +424,11 @@ def fast_init(*, threads: Optional[int] = None) -> Iterator[None]:
     ``nn.MultiheadAttention``, ``nn.Transformer*`` and any other code calling
     ``torch.nn.init.{uniform_, normal_, trunc_normal_, xavier_uniform_,
     xavier_normal_, kaiming_uniform_, kaiming_normal_}`` fill CPU tensors in
-    parallel.  Other tensors still go to torch (see the module's notes).
+    parallel, and so do the methods ``Tensor.normal_`` and
+    ``Tensor.uniform_`` that some models call directly (Hugging Face's
+    ``_init_weights``: ``module.weight.data.normal_(mean=0.0, std=0.02)``)
+    on tensors autograd does not track.  Other tensors still go to torch
+    (see the module's notes).
 
     Seeds come from torch's default generator as usual, so
     ``torch.manual_seed(s)`` before the block repeats the model exactly
