@@ -181,10 +181,10 @@ def _add_bench(sub: Any) -> None:
         epilog=_EPILOG_BENCH, formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("--size", type=_positive_int, nargs="+", metavar="N",
                    help="layer sizes n (n x n weights; default 8192, or a sweep with --plot)")
-    b.add_argument("--dtype", choices=DTYPES, nargs="+", default=["float32"],
-                   help="output dtypes (default float32)")
-    b.add_argument("--dist", choices=DISTS, nargs="+", default=list(DISTS),
-                   help="distributions (default: uniform normal)")
+    b.add_argument("--dtype", choices=DTYPES, nargs="+", default=["float32"], metavar="DTYPE",
+                   help=f"output dtypes: {', '.join(DTYPES)} (default float32)")
+    b.add_argument("--dist", choices=DISTS, nargs="+", default=list(DISTS), metavar="DIST",
+                   help="distributions: uniform, normal (default: both)")
     b.add_argument("--threads", type=_positive_int, nargs="+", metavar="N",
                    help="thread counts for the threaded contenders (default: all cores, or "
                         "1, 2, 4, ... all with --plot)")
