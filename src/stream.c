@@ -45,11 +45,12 @@ typedef struct {
 /* Kernel parameters, set up once per fill by make_params.  The float32
  * family (float32, float16, bfloat16 outputs) reads `f`, float64 reads `d`. */
 typedef struct {
-    float lo, span, cap;        /* uniform: low, high - low, largest value below high */
+    float lo, span;             /* uniform: low, high - low */
+    float cap, capv;            /* uniform: values >= cap become capv (float32: the largest
+                                   value below high; half outputs: see half_uniform_cap) */
     float mean, sd;             /* normal and truncated normal */
     float clo, chi;             /* truncated normal: values are clamped to [clo, chi] */
     float pa, qb, w, qc, h;     /* truncated normal: Phi(alpha), Phi(-beta), mass, centre, w/2 */
-    float thr, capf;            /* half-precision outputs: values >= thr become capf */
 } xv_params_f;
 
 typedef struct {
@@ -326,23 +327,25 @@ static float order_float(int64_t o)
 }
 
 /* Half-precision uniform on [lo, hi) (float32 bounds): values are the float32
- * values rounded, except those that would round to hi's own half value,
- * which become the largest half value below it, capf (every value is lo's
- * when there is none).  thr = the least float32 in [lo, hi] that rounds to
- * hi's half value. */
+ * values (capped below hi as for float32 output) rounded, except those that
+ * would round to hi's own half value, which become the largest half value
+ * below it, capf (every value is lo's when there is none).  With thr = the
+ * least float32 in [lo, hi] that rounds to hi's half value, both caps are
+ * one: values >= min(thr, cap) become capf if thr <= cap, else cap (whose
+ * rounding is below hi's half value).  Sets f->cap and f->capv so. */
 static void half_uniform_cap(int type, float lo, float hi, xv_params_f *f)
 {
     const uint16_t hb = half_bits(type, hi), lb = half_bits(type, lo);
     const float hv = half_value(type, hb), lv = half_value(type, lb);
     if (!(hv > lv)) {             /* empty in the output type: every value is lo's */
-        f->thr = -INFINITY;
-        f->capf = lv;
+        f->cap = -INFINITY;
+        f->capv = lv;
         return;
     }
     /* the half value just below hv: one step towards zero or away from it */
     const uint16_t cb = (hb & 0x7FFFu) == 0 ? (uint16_t)(0x8001u)
                         : (hb & 0x8000u) ? (uint16_t)(hb + 1u) : (uint16_t)(hb - 1u);
-    f->capf = half_value(type, cb);
+    const float capf = half_value(type, cb);
     int64_t a = float_order(lo), b = float_order(hi);   /* rounds(a) < hv <= rounds(b) */
     while (b - a > 1) {
         const int64_t m = a + (b - a) / 2;
@@ -351,7 +354,11 @@ static void half_uniform_cap(int type, float lo, float hi, xv_params_f *f)
         else
             a = m;
     }
-    f->thr = order_float(b);
+    const float thr = order_float(b);
+    if (thr <= f->cap) {
+        f->cap = thr;
+        f->capv = capf;
+    }                             /* else: values >= cap become cap, as for float32 */
 }
 
 /* The truncated normal on [a, b] as the inverse CDF on p in [Phi(alpha), Phi(beta)]:
@@ -389,13 +396,13 @@ static void make_params(int kind, const double prm[4], xv_params *p)
     xv_params_f *f = &p->f;
     xv_params_d *d = &p->d;
     memset(p, 0, sizeof(*p));
-    f->thr = INFINITY;
     if (dist == XV_UNIFORM) {
         const float lo = (float)prm[0], hi = (float)prm[1];
         f->lo = lo;
         f->span = hi - lo;
         /* the largest float32 below hi (lo itself when the interval is empty) */
         f->cap = hi > lo ? nextafterf(hi, -INFINITY) : lo;
+        f->capv = f->cap;
         d->lo = prm[0];
         d->span = prm[1] - prm[0];
         d->cap = prm[1] > prm[0] ? nextafter(prm[1], -INFINITY) : prm[0];

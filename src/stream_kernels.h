@@ -72,14 +72,14 @@ XV_TARGET static void XV_FN(xv_skip)(xv_lanes *st, size_t nsteps)
 
 XV_INLINE void XV_FN(xv_grp_uniform)(XV_FN(xv_regs) *r, float *v, const xv_params_f *p)
 {
-    const float lo = p->lo, span = p->span, cap = p->cap;
+    const float lo = p->lo, span = p->span, cap = p->cap, capv = p->capv;
     uint32_t w[16];
     XV_FN(xv_step8)(r, w);
     XV_SIMD
     for (int i = 0; i < 16; i++) {
         const float u = (float)(int32_t)(w[i] >> 8) * 0x1p-24f;
         const float x = lo + span * u;
-        v[i] = x < cap ? x : cap;
+        v[i] = x < cap ? x : capv;
     }
 }
 
@@ -178,23 +178,18 @@ XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n
 #endif
 }
 
-/* Half-precision kernels: values at or above thr (the uniform's upper edge
- * in the output type; +inf for the normals) become capf, a value of the
- * output type, before rounding. */
+/* Half-precision kernels: the float32 group, rounded (the uniform's cap
+ * already keeps its values below hi's half value: half_uniform_cap). */
 #define XV_DEFINE_HALF(DIST, LEN, HALF)                                                     \
     XV_TARGET static void XV_FN(xv_##DIST##_##HALF)(xv_lanes *st, size_t ngroups, void *out, \
                                                    const xv_params *p)                       \
     {                                                                                        \
         uint16_t *dst = (uint16_t *)out;                                                     \
-        const float thr = p->f.thr, capf = p->f.capf;                                        \
         XV_FN(xv_regs) r;                                                                    \
         XV_FN(xv_load)(st, &r);                                                              \
         for (size_t g = 0; g < ngroups; g++) {                                               \
             float v[LEN];                                                                    \
             XV_FN(xv_grp_##DIST)(&r, v, &p->f);                                              \
-            XV_SIMD                                                                          \
-            for (int i = 0; i < (LEN); i++)                                                  \
-                v[i] = v[i] < thr ? v[i] : capf;                                             \
             XV_FN(xv_put_##HALF)(dst + (LEN) * g, v, (LEN));                                 \
         }                                                                                    \
         XV_FN(xv_store)(st, &r);                                                             \

@@ -194,7 +194,11 @@ def test_half_precision_is_the_float32_stream_rounded(dist, half):
 
 @pytest.mark.parametrize("half", ["f16", "bf16"])
 @pytest.mark.parametrize("low, high", [(-0.75, 1.5), (-0.3, 0.7), (0.0, 1.0), (1e-5, 3e-5),
-                                       (-1.0, -0.999), (1.0, 1.0001), (2.0, 2.0)])
+                                       (-1.0, -0.999), (1.0, 1.0001), (2.0, 2.0),
+                                       # high a tie that rounds up (to even) while the
+                                       # float32 just below it rounds down: float16, bfloat16
+                                       (1.0, 1.00146484375), (1.0, 1.01171875),
+                                       (-1.01171875, -1.0)])
 def test_half_precision_uniform_is_rounded_and_capped_below_high(half, low, high):
     """Each value is the float32 value rounded, except those that round to
     high (as the type holds it): they become the largest value below it.
