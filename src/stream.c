@@ -161,9 +161,22 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
 #define XV_HALF_VEC 16
 #define XV_COPY xv_stream_copy_avx512
 #include "stream_kernels.h"
+/* avx512 with AVX512_BF16's vcvtneps2bf16 for the bfloat16 rounding */
+#define XV_SUFFIX _avx512bf16
+#ifdef __clang__
+#define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512bf16")))
+#else
+#define XV_TARGET \
+    __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512bf16,prefer-vector-width=512")))
+#endif
+#define XV_VEC xv_v8
+#define XV_HALF_VEC 16
+#define XV_BF16_CVT 1
+#define XV_COPY xv_stream_copy_avx512
+#include "stream_kernels.h"
 static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline, &xv_kernels_avx2,
-                                              &xv_kernels_avx512};
-static const char *const ISA_NAMES[] = {"baseline", "avx2", "avx512"};
+                                              &xv_kernels_avx512, &xv_kernels_avx512bf16};
+static const char *const ISA_NAMES[] = {"baseline", "avx2", "avx512", "avx512bf16"};
 #else
 static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline};
 static const char *const ISA_NAMES[] = {"baseline"};
@@ -184,6 +197,13 @@ static int cpu_has_f16c(void)
     unsigned a, b, c, d;
     return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
 }
+
+/* AVX512_BF16 (CPUID leaf 7, subleaf 1, EAX bit 5) */
+static int cpu_has_avx512bf16(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5));
+}
 #endif
 
 int xv_isa_supported(int isa)
@@ -194,9 +214,12 @@ int xv_isa_supported(int isa)
     __builtin_cpu_init();
     if (isa == 1)
         return __builtin_cpu_supports("avx2") && cpu_has_f16c();
-    if (isa == 2)
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+    if (isa == 2 || isa == 3) {
+        if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")))
+            return 0;
+        return isa == 2 || cpu_has_avx512bf16();
+    }
 #endif
     return 0;
 }

@@ -69,7 +69,7 @@ void xv_round_f16(const float *x, uint16_t *y, size_t n);
 void xv_round_bf16(const float *x, uint16_t *y, size_t n);
 
 int xv_isa_count(void);                 /* number of compiled SIMD paths */
-const char *xv_isa_name(int isa);       /* "baseline", "avx2", "avx512" */
+const char *xv_isa_name(int isa);       /* "baseline", "avx2", "avx512", "avx512bf16" */
 int xv_isa_supported(int isa);          /* 1 if this CPU can run it */
 int xv_isa_best(void);                  /* the path isa = -1 uses */
 int xv_openmp(void);                    /* 1 if built with OpenMP */

@@ -160,12 +160,22 @@ XV_TARGET XV_INLINE void XV_FN(xv_put_f16)(uint16_t *dst, const float *v, int n)
 }
 
 /* The same for bfloat16: xv_bf16_bits, written out for 512-bit vectors
- * (the compiler's own version splits them). */
+ * (the compiler's own version splits them).  With AVX512_BF16
+ * (XV_BF16_CVT), vcvtneps2bf16 rounds to nearest even too, but reads
+ * subnormal inputs as zero: a vector holding one (rare) takes the integer
+ * way, so the bits are the same. */
 XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n)
 {
 #if XV_HALF_VEC == 16
     const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7FFF);
     for (int i = 0; i < n; i += 16) {
+#ifdef XV_BF16_CVT
+        const __m512 xf = _mm512_loadu_ps(v + i);
+        if (!_mm512_fpclass_ps_mask(xf, 0x20)) {   /* 0x20: subnormal */
+            _mm256_storeu_si256((__m256i *)(dst + i), (__m256i)_mm512_cvtneps_pbh(xf));
+            continue;
+        }
+#endif
         const __m512i x = _mm512_castps_si512(_mm512_loadu_ps(v + i));
         const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(x, 16), one);
         const __m512i b = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(x, bias), odd), 16);
@@ -302,6 +312,7 @@ static const xv_kernels XV_FN(xv_kernels) = {
 #undef XV_DEFINE_F32_FAMILY
 #undef XV_DEFINE_HALF
 #undef XV_HALF_VEC
+#undef XV_BF16_CVT
 #undef XV_FN
 #undef XV_NV
 #undef XV_SUFFIX

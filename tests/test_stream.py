@@ -192,6 +192,26 @@ def test_half_precision_is_the_float32_stream_rounded(dist, half):
         np.testing.assert_array_equal(got.view(np.uint16), want)
 
 
+@pytest.mark.parametrize("path", _core.simd_paths())
+def test_bfloat16_of_subnormal_float32_values(path):
+    """Values below 2**-126 (float32 subnormals) round as the integer code does
+    on every path (vcvtneps2bf16 would read them as zero)."""
+    n = BLOCK + 777
+    for kind, f32, params in ((_core.NORMAL_BF16, _core.NORMAL_F32, (0.0, 1e-38)),
+                              (_core.NORMAL_BF16, _core.NORMAL_F32, (1e-30, 1e-36)),
+                              (_core.TRUNCNORM_BF16, _core.TRUNCNORM_F32,
+                               (0.0, 1e-38, -2e-38, 1e-38))):
+        x = fill(f32, n, params=params)
+        got = fill(kind, n, params=params, isa=path)
+        np.testing.assert_array_equal(got.view(np.uint16), _core._round_half(x, bfloat16=True))
+    # uniform: the same bits as the baseline path (values rounding to high are capped)
+    x = fill(_core.UNIFORM_F32, n, params=(-3e-38, 2e-38))
+    assert (np.abs(x[x != 0]) < 2.0**-126).mean() > 0.3  # many float32 subnormals
+    np.testing.assert_array_equal(fill(_core.UNIFORM_BF16, n, params=(-3e-38, 2e-38), isa=path),
+                                  fill(_core.UNIFORM_BF16, n, params=(-3e-38, 2e-38),
+                                       isa="baseline"))
+
+
 @pytest.mark.parametrize("half", ["f16", "bf16"])
 @pytest.mark.parametrize("low, high", [(-0.75, 1.5), (-0.3, 0.7), (0.0, 1.0), (1e-5, 3e-5),
                                        (-1.0, -0.999), (1.0, 1.0001), (2.0, 2.0),
@@ -527,6 +547,7 @@ def _disassemble(symbol):
 @pytest.mark.parametrize("path, reg, ops", [
     ("avx2", "%ymm", ("vcvtdq2ps", "vmulps", "vmulpd", "vpsllq")),
     ("avx512", "%zmm", ("vcvtdq2ps", "vmulps", "vmulpd", "vprolq", "vpsllq")),
+    ("avx512bf16", "%zmm", ("vcvtdq2ps", "vmulps", "vmulpd", "vprolq", "vpsllq")),
 ])
 def test_hot_loops_are_vectorized(kernel, path, reg, ops):
     asm = _disassemble(f"{kernel}_{path}")

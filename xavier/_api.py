@@ -492,7 +492,7 @@ def show_config() -> None:
       stream version  : 2
       OpenMP          : on
       default threads : 2
-      SIMD path       : avx512 (supported here: baseline, avx2, avx512)
+      SIMD path       : avx512bf16 (supported here: baseline, avx2, avx512, avx512bf16)
       numpy           : 2.4.6
     """
     c = config()
