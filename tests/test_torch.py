@@ -276,19 +276,29 @@ def test_fast_init_restores_when_the_constructor_raises():
     assert xt._local.depth == 0 and xt._patch_users == 0
 
 
-def test_fast_init_uses_xavier_and_repeats_with_manual_seed():
-    torch.manual_seed(0)
-    with xt.fast_init():
-        a = Net()
-    torch.manual_seed(0)
-    with xt.fast_init(threads=1):
-        b = Net()
-    torch.manual_seed(0)
-    c = Net()
+def _built_three_ways(make, seed):
+    """make() after torch.manual_seed(seed): under fast_init, under
+    fast_init(threads=1), and with torch's own initialization."""
+    models = []
+    for how in ("fast_init", "fast_init(threads=1)", "torch"):
+        torch.manual_seed(seed)
+        if how == "torch":
+            models.append(make())
+        else:
+            with xt.fast_init(threads=1 if "threads" in how else None):
+                models.append(make())
+    return models
+
+
+def _assert_xavier_models(a, b, c):
     for (name, pa), pb, pc in zip(a.named_parameters(), b.parameters(), c.parameters()):
         assert torch.equal(pa, pb), name          # any thread count: the same model
         if pa.numel() > 100 and pa.std() > 0:
             assert not torch.equal(pa, pc), name  # xavier's stream, not torch's
+
+
+def test_fast_init_uses_xavier_and_repeats_with_manual_seed():
+    _assert_xavier_models(*_built_three_ways(Net, 0))
 
 
 def test_fast_init_gives_torchs_distributions():
@@ -317,28 +327,37 @@ def test_fast_init_gives_torchs_distributions():
         assert abs(np.abs(x).max() - np.abs(y).max()) < 0.25 * np.abs(y).max(), name
 
 
-def test_fast_init_is_per_thread():
-    """Another thread calling torch.nn.init during a fast_init block gets
-    torch's own function and values."""
-    g_seed = 77
-    want = torch.nn.init.normal_(torch.empty(5000), generator=torch.Generator().manual_seed(g_seed))
-    inside, outside = threading.Event(), threading.Event()
+def _during_fast_init(fill):
+    """fill() in another thread while this one is inside a fast_init block,
+    then fill() here inside it: ({"t": the other's result, "fn": the
+    torch.nn.init.normal_ it saw}, our result)."""
+    inside, done = threading.Event(), threading.Event()
     got = {}
 
     def other():
         inside.wait()
-        got["t"] = torch.nn.init.normal_(torch.empty(5000),
-                                        generator=torch.Generator().manual_seed(g_seed))
+        got["t"] = fill()
         got["fn"] = torch.nn.init.normal_
-        outside.set()
+        done.set()
 
     th = threading.Thread(target=other)
     th.start()
     with xt.fast_init():
         inside.set()
-        assert outside.wait(10)
-        mine = torch.nn.init.normal_(torch.empty(5000), generator=torch.Generator().manual_seed(g_seed))
+        assert done.wait(10)
+        mine = fill()
     th.join()
+    return got, mine
+
+
+def test_fast_init_is_per_thread():
+    """Another thread calling torch.nn.init during a fast_init block gets
+    torch's own function and values."""
+    def fill():
+        return torch.nn.init.normal_(torch.empty(5000), generator=torch.Generator().manual_seed(77))
+
+    want = fill()
+    got, mine = _during_fast_init(fill)
     assert got["fn"] is xt._DISPATCH["normal_"]   # the patch is process-wide ...
     assert torch.equal(got["t"], want)            # ... but acts in fast_init's thread only
     assert not torch.equal(mine, want)
@@ -377,19 +396,11 @@ class HFStyle(nn.Module):
 
 
 def test_fast_init_covers_tensor_methods():
-    torch.manual_seed(3)
     with xt.fast_init():
         assert torch.Tensor.normal_ is xt._TENSOR_DISPATCH["normal_"]
-        a = HFStyle()
     assert _all_torch() and "normal_" not in torch.Tensor.__dict__  # inherited again
-    torch.manual_seed(3)
-    with xt.fast_init(threads=1):
-        b = HFStyle()
-    torch.manual_seed(3)
-    c = HFStyle()
-    for (name, pa), pb, pc in zip(a.named_parameters(), b.parameters(), c.parameters()):
-        assert torch.equal(pa, pb), name          # any thread count: the same model
-        assert not torch.equal(pa, pc), name      # xavier's stream, not torch's
+    a, b, c = _built_three_ways(HFStyle, 3)
+    _assert_xavier_models(a, b, c)
     for m in (a.fc, a.emb):
         x = as_f64(m.weight).ravel()
         assert abs(x.std() / 0.02 - 1) < 0.02 and abs(x.mean()) < 0.001
@@ -432,22 +443,11 @@ def test_fast_init_tensor_methods_leave_autograd_and_errors_to_torch():
 
 
 def test_fast_init_tensor_methods_are_per_thread():
-    want = torch.empty(4000).normal_(generator=torch.Generator().manual_seed(9))
-    inside, done = threading.Event(), threading.Event()
-    got = {}
+    def fill():
+        return torch.empty(4000).normal_(generator=torch.Generator().manual_seed(9))
 
-    def other():
-        inside.wait()
-        got["t"] = torch.empty(4000).normal_(generator=torch.Generator().manual_seed(9))
-        done.set()
-
-    th = threading.Thread(target=other)
-    th.start()
-    with xt.fast_init():
-        inside.set()
-        assert done.wait(10)
-        mine = torch.empty(4000).normal_(generator=torch.Generator().manual_seed(9))
-    th.join()
+    want = fill()
+    got, mine = _during_fast_init(fill)
     assert torch.equal(got["t"], want) and not torch.equal(mine, want)
     assert _all_torch()
 
