@@ -1,7 +1,7 @@
 """Property-based tests (hypothesis): the stream's invariants over generated requests.
 
 For shapes of any rank (zero-size, and sizes around group, lane and block
-boundaries), every dtype, layouts, gains, seeds (0, 2**64 - 1, huge ints,
+boundaries), every dtype, layouts (Keras and PyTorch fans), gains, seeds (0, 2**64 - 1, huge ints,
 SeedSequences), thread counts and ``out=`` buffers (contiguous, Fortran,
 strided views, memmaps, torch tensors):
 
@@ -76,14 +76,18 @@ def _bounds(kind, shape, kw):
     return None, None
 
 
+layouts = st.sampled_from([None, "keras", "torch"])
 samplers = st.one_of(
-    st.tuples(st.just("glorot_uniform"), st.fixed_dictionaries({"gain": gains})),
+    st.tuples(st.just("glorot_uniform"),
+              st.fixed_dictionaries({"gain": gains, "layout": layouts})),
     st.tuples(st.just("glorot_normal"),
-              st.fixed_dictionaries({"gain": gains, "truncated": st.booleans()})),
-    st.tuples(st.just("he_uniform"), st.just({})),
-    st.tuples(st.just("he_normal"), st.fixed_dictionaries({"truncated": st.booleans()})),
-    st.tuples(st.just("lecun_uniform"), st.just({})),
-    st.tuples(st.just("lecun_normal"), st.just({})),
+              st.fixed_dictionaries({"gain": gains, "truncated": st.booleans(),
+                                     "layout": layouts})),
+    st.tuples(st.just("he_uniform"), st.fixed_dictionaries({"layout": layouts})),
+    st.tuples(st.just("he_normal"),
+              st.fixed_dictionaries({"truncated": st.booleans(), "layout": layouts})),
+    st.tuples(st.just("lecun_uniform"), st.fixed_dictionaries({"layout": layouts})),
+    st.tuples(st.just("lecun_normal"), st.fixed_dictionaries({"layout": layouts})),
     st.tuples(st.just("uniform"),
               st.tuples(st.floats(-100, 100), st.floats(0, 50)).map(
                   lambda t: {"low": t[0], "high": t[0] + t[1]})),
@@ -102,7 +106,7 @@ def _usable(kind, shape, kw):
     if kind in ("uniform", "normal", "truncated_normal"):
         return True
     try:
-        fan_in, fan_out = xavier.compute_fans(shape)
+        fan_in, fan_out = xavier.compute_fans(shape, layout=kw.get("layout"))
     except (TypeError, ValueError):
         return False
     return fan_in > 0 and fan_out > 0
