@@ -624,6 +624,13 @@ def plot(rows: List[Dict[str, Any]], path: str, title: str) -> None:
     write_bytes(path, data.getvalue())
 
 
+def require_matplotlib() -> None:
+    """ImportError saying how to install matplotlib, before any work, if it is missing."""
+    _, why = import_peer("matplotlib")
+    if why is not None:
+        raise ImportError(f"--plot needs matplotlib, {why}: pip install 'xavier[plot]'")
+
+
 def write_bytes(path: str, data: bytes) -> None:
     """Write `path` atomically (complete or not at all), overwriting it."""
     from ._files import AtomicFile
@@ -651,9 +658,7 @@ def main(args: Any) -> int:
     """`xavier bench` (arguments parsed by ``xavier._cli``)."""
     plotting = args.plot is not None
     if plotting:
-        _, why = import_peer("matplotlib")
-        if why is not None:
-            raise ImportError(f"--plot needs matplotlib, {why}: pip install 'xavier[plot]'")
+        require_matplotlib()
     for dt in args.dtype:
         _api.check_dtype(dt)  # bfloat16 without ml_dtypes fails here, before any timing
     settings = Settings(

@@ -180,11 +180,9 @@ def plot(res: Dict[str, Any], path: str) -> None:
 def main(args: Any) -> int:
     """`xavier demo` (arguments parsed by ``xavier._cli``)."""
     if args.plot is not None:
-        from ._bench import import_peer
+        from ._bench import require_matplotlib
 
-        _, why = import_peer("matplotlib")
-        if why is not None:
-            raise ImportError(f"--plot needs matplotlib, {why}: pip install 'xavier[plot]'")
+        require_matplotlib()
     res = run_demo(args.layers, args.units, args.batch, args.input_std, args.seed)
     text = format_result(res)
     if args.json == "-":

@@ -354,9 +354,7 @@ def _tensor_normal_(self: torch.Tensor, mean: float = 0.0, std: float = 1.0, *,
                     generator: Optional[torch.Generator] = None) -> torch.Tensor:
     if not _method_ours(self, "normal_"):
         return _TENSOR_TORCH["normal_"](self, mean, std, generator=generator)
-    _fill(self, _core.NORMAL, lambda code: _api.normal_params(mean, std, code), generator,
-          None, _local.threads)
-    return self
+    return normal_(self, mean, std, generator, threads=_local.threads)
 
 
 def _tensor_uniform_(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Tensor:
@@ -368,10 +366,8 @@ def _tensor_uniform_(self: torch.Tensor, *args: Any, **kwargs: Any) -> torch.Ten
     if not known or not _method_ours(self, "uniform_"):
         return _TENSOR_TORCH["uniform_"](self, *args, **kwargs)
     bounds.update((k, kwargs[k]) for k in names if k in kwargs)
-    low, high = bounds.get("from", 0.0), bounds.get("to", 1.0)
-    _fill(self, _core.UNIFORM, lambda code: _api.uniform_params(low, high, code),
-          kwargs.get("generator"), None, _local.threads)
-    return self
+    return uniform_(self, bounds.get("from", 0.0), bounds.get("to", 1.0), kwargs.get("generator"),
+                    threads=_local.threads)
 
 
 _TENSOR_DISPATCH: Dict[str, Callable[..., torch.Tensor]] = {
