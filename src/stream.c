@@ -11,6 +11,7 @@
 #pragma STDC FP_CONTRACT OFF
 #endif
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -51,6 +52,9 @@ typedef struct {
     float mean, sd;             /* normal and truncated normal */
     float clo, chi;             /* truncated normal: values are clamped to [clo, chi] */
     float pa, qb, w, qc, h;     /* truncated normal: Phi(alpha), Phi(-beta), mass, centre, w/2 */
+    float spanq;                /* uniform: span * 2^-24 */
+    int plain;                  /* ordinary parameters (see plain_uniform, plain_normal): the
+                                   kernels may take the shorter exact forms */
 } xv_params_f;
 
 typedef struct {
@@ -161,7 +165,7 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
 #define XV_HALF_VEC 16
 #define XV_COPY xv_stream_copy_avx512
 #include "stream_kernels.h"
-/* avx512 with AVX512_BF16's vcvtneps2bf16 for the bfloat16 rounding */
+/* avx512 with AVX512_BF16's vcvtne2ps2bf16 for the bfloat16 rounding */
 #define XV_SUFFIX _avx512bf16
 #ifdef __clang__
 #define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512bf16")))
@@ -413,6 +417,41 @@ double xv_truncnorm_mass(double mean, double sd, double a, double b)
     return d.w;
 }
 
+/* The float32-family kernels' shorter forms, used where they give the same
+ * bits as the stream's definition (README, "Stream specification"):
+ *
+ * Uniform.  (1) lo + span * (k 2^-24) = lo + k * spanq with spanq = span 2^-24:
+ * both round the same exact product once, provided spanq is exact (span is
+ * 0, or finite and >= 2^-102).  (2) "values >= cap become capv" is
+ * min(x, capv): for float32 output cap == capv; for half outputs capped at
+ * thr (half_uniform_cap) capv is the half value below hi's, and every float32
+ * in [capv, thr) rounds to capv, so the rounded outputs agree (not in the
+ * empty case, cap = -inf).  (3) No value is a float32 subnormal, so the
+ * bfloat16 rounding needs no subnormal check: with lo = 0, values are 0 or
+ * >= spanq >= 2^-126; with |lo| >= 2^-102 a nonzero lo + p is either
+ * >= |lo|/2 in magnitude, or p is within a factor 2 of -lo and the sum is a
+ * nonzero multiple of ulp(lo)/2 >= 2^-126; capv is 0 or normal. */
+static int plain_uniform(const xv_params_f *f, float lo)
+{
+    const float tiny = 0x1p-102f;
+    const int exact = f->span == 0.0f || (f->span >= tiny && f->span <= FLT_MAX);
+    const int capped = f->cap > -INFINITY;
+    const int normal = (lo == 0.0f || fabsf(lo) >= tiny) &&
+                       (f->capv == 0.0f || fabsf(f->capv) >= 0x1p-126f);
+    return exact && capped && normal;
+}
+
+/* Normal: no value is a float32 subnormal when sd is 0 or >= 2^-64 and mean
+ * is 0 or >= 2^-102 in magnitude: a nonzero radius is >= sd * 2^-12 (the
+ * radius uniform below 1 is at most 1 - 2^-24), the octant's sine and cosine
+ * are >= 2^-23, so a nonzero rad * trig is >= 2^-99, and mean + x is then 0
+ * or normal as lo + p above. */
+static int plain_normal(const xv_params_f *f)
+{
+    return (f->sd == 0.0f || (f->sd >= 0x1p-64f && f->sd <= FLT_MAX)) &&
+           (f->mean == 0.0f || (fabsf(f->mean) >= 0x1p-102f && fabsf(f->mean) <= FLT_MAX));
+}
+
 static void make_params(int kind, const double prm[4], xv_params *p)
 {
     const int dist = kind / 4, type = kind % 4;
@@ -431,6 +470,8 @@ static void make_params(int kind, const double prm[4], xv_params *p)
         d->cap = prm[1] > prm[0] ? nextafter(prm[1], -INFINITY) : prm[0];
         if (type == XV_F16 || type == XV_BF16)
             half_uniform_cap(type, lo, hi, f);
+        f->spanq = f->span * 0x1p-24f;
+        f->plain = plain_uniform(f, lo);
         return;
     }
     d->mean = prm[0];
@@ -446,6 +487,7 @@ static void make_params(int kind, const double prm[4], xv_params *p)
     f->w = (float)d->w;
     f->qc = (float)d->qc;
     f->h = (float)d->h;
+    f->plain = dist == XV_NORMAL && plain_normal(f);
 }
 
 /* Fills of at least XV_HUGE_MIN bytes first ask Linux for transparent huge

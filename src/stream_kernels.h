@@ -1,5 +1,5 @@
 /*
- * Group kernels of stream version 1, compiled once per SIMD path by
+ * Group kernels of stream version 2, compiled once per SIMD path by
  * stream.c (XV_SUFFIX names the path, XV_TARGET sets its instruction set).
  * Each kernel advances the 8 interleaved xoshiro256++ lanes of one block and
  * writes `ngroups` whole groups; the layout of a group is the stream
@@ -83,6 +83,20 @@ XV_INLINE void XV_FN(xv_grp_uniform)(XV_FN(xv_regs) *r, float *v, const xv_param
     }
 }
 
+/* The same values with plain parameters (plain_uniform in stream.c): one
+ * multiply fewer, and the cap as a minimum. */
+XV_INLINE void XV_FN(xv_grp_uniform_plain)(XV_FN(xv_regs) *r, float *v, const xv_params_f *p)
+{
+    const float lo = p->lo, spanq = p->spanq, capv = p->capv;
+    uint32_t w[16];
+    XV_FN(xv_step8)(r, w);
+    XV_SIMD
+    for (int i = 0; i < 16; i++) {
+        const float x = lo + (float)(int32_t)(w[i] >> 8) * spanq;
+        v[i] = x < capv ? x : capv;
+    }
+}
+
 /* Box-Muller with the angle from an octant: angle word w gives
  * theta0 = (pi/2) (j + 1/2) / 2^22 in (0, pi/4), j = bits 8..28; bit 29
  * swaps (cos, sin); bits 31 and 30 are the signs of the two values.  The
@@ -142,8 +156,9 @@ XV_INLINE void XV_FN(xv_grp_truncnorm)(XV_FN(xv_regs) *r, float *v, const xv_par
  * even: F16C's vcvtps2ph with the rounding mode in the instruction where the
  * path has it (XV_HALF_VEC = floats per vector), else xv_f16_bits; both are
  * exact IEEE rounding, so they agree on every input. */
-XV_TARGET XV_INLINE void XV_FN(xv_put_f16)(uint16_t *dst, const float *v, int n)
+XV_TARGET XV_INLINE void XV_FN(xv_put_f16)(uint16_t *dst, const float *v, int n, int nosub)
 {
+    (void)nosub;
 #if XV_HALF_VEC == 16
     for (int i = 0; i < n; i += 16)
         _mm256_storeu_si256((__m256i *)(dst + i),
@@ -159,28 +174,41 @@ XV_TARGET XV_INLINE void XV_FN(xv_put_f16)(uint16_t *dst, const float *v, int n)
 #endif
 }
 
-/* The same for bfloat16: xv_bf16_bits, written out for 512-bit vectors
- * (the compiler's own version splits them).  With AVX512_BF16
- * (XV_BF16_CVT), vcvtneps2bf16 rounds to nearest even too, but reads
- * subnormal inputs as zero: a vector holding one (rare) takes the integer
- * way, so the bits are the same. */
-XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n)
-{
 #if XV_HALF_VEC == 16
-    const __m512i one = _mm512_set1_epi32(1), bias = _mm512_set1_epi32(0x7FFF);
-    for (int i = 0; i < n; i += 16) {
-#ifdef XV_BF16_CVT
-        const __m512 xf = _mm512_loadu_ps(v + i);
-        if (!_mm512_fpclass_ps_mask(xf, 0x20)) {   /* 0x20: subnormal */
-            _mm256_storeu_si256((__m256i *)(dst + i), (__m256i)_mm512_cvtneps_pbh(xf));
-            continue;
-        }
+/* xv_bf16_bits of 16 values, written out for 512-bit vectors (the
+ * compiler's own version splits them) */
+XV_TARGET XV_INLINE void XV_FN(xv_bf16_int16)(uint16_t *dst, __m512 xf)
+{
+    const __m512i x = _mm512_castps_si512(xf);
+    const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1));
+    const __m512i bias = _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), odd);
+    _mm256_storeu_si256((__m256i *)dst,
+                        _mm512_cvtepi32_epi16(_mm512_srli_epi32(_mm512_add_epi32(x, bias), 16)));
+}
 #endif
-        const __m512i x = _mm512_castps_si512(_mm512_loadu_ps(v + i));
-        const __m512i odd = _mm512_and_si512(_mm512_srli_epi32(x, 16), one);
-        const __m512i b = _mm512_srli_epi32(_mm512_add_epi32(_mm512_add_epi32(x, bias), odd), 16);
-        _mm256_storeu_si256((__m256i *)(dst + i), _mm512_cvtepi32_epi16(b));
+
+/* The same for bfloat16.  With AVX512_BF16 (XV_BF16_CVT), vcvtne2ps2bf16
+ * rounds 32 values to nearest even too, but reads subnormal inputs as zero:
+ * unless the caller knows there are none (nosub), 16 values holding one
+ * (rare) take the integer way, so the bits are the same. */
+XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n, int nosub)
+{
+    (void)nosub;
+#if XV_HALF_VEC == 16
+    int i = 0;
+#ifdef XV_BF16_CVT
+    for (; i + 32 <= n; i += 32) {
+        const __m512 a = _mm512_loadu_ps(v + i), b = _mm512_loadu_ps(v + i + 16);
+        if (!nosub && (_mm512_fpclass_ps_mask(a, 0x20) | _mm512_fpclass_ps_mask(b, 0x20))) {
+            XV_FN(xv_bf16_int16)(dst + i, a);   /* 0x20: subnormal */
+            XV_FN(xv_bf16_int16)(dst + i + 16, b);
+        } else {
+            _mm512_storeu_si512((__m512i *)(dst + i), (__m512i)_mm512_cvtne2ps_pbh(b, a));
+        }
     }
+#endif
+    for (; i < n; i += 16)
+        XV_FN(xv_bf16_int16)(dst + i, _mm512_loadu_ps(v + i));
 #else
     XV_SIMD
     for (int i = 0; i < n; i++)
@@ -188,40 +216,70 @@ XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n
 #endif
 }
 
-/* Half-precision kernels: the float32 group, rounded (the uniform's cap
- * already keeps its values below hi's half value: half_uniform_cap). */
-#define XV_DEFINE_HALF(DIST, LEN, HALF)                                                     \
-    XV_TARGET static void XV_FN(xv_##DIST##_##HALF)(xv_lanes *st, size_t ngroups, void *out, \
-                                                   const xv_params *p)                       \
+/* ngroups groups of GRP (LEN float32 values each) from the lanes in r. */
+#define XV_GROUPS_F32(GRP, LEN)                                                              \
+    for (size_t g = 0; g < ngroups; g++)                                                     \
+        GRP(&r, dst + (LEN) * g, &pf);
+
+/* The same, rounded to a half type by PUT, 32 values at a time (one 64-byte
+ * line) and a last group of 16 if ngroups * LEN is not a multiple of 32. */
+#define XV_GROUPS_HALF(GRP, LEN, PUT, NOSUB)                                                 \
     {                                                                                        \
-        uint16_t *dst = (uint16_t *)out;                                                     \
+        size_t g = 0;                                                                        \
+        for (; (g + 32 / (LEN)) <= ngroups; g += 32 / (LEN)) {                               \
+            float v[32];                                                                     \
+            for (int h = 0; h < 32; h += (LEN))                                              \
+                GRP(&r, v + h, &pf);                                                         \
+            PUT(dst + (LEN) * g, v, 32, NOSUB);                                              \
+        }                                                                                    \
+        if (g < ngroups) {                                                                   \
+            float v[LEN];                                                                    \
+            GRP(&r, v, &pf);                                                                 \
+            PUT(dst + (LEN) * g, v, (LEN), NOSUB);                                           \
+        }                                                                                    \
+    }
+
+/* A kernel: load the lanes, BODY with dst of type T, store the lanes.  The
+ * parameters are copied (pf), so stores to dst need not reload them. */
+#define XV_DEFINE_KERNEL(NAME, T, BODY)                                                      \
+    XV_TARGET static void XV_FN(NAME)(xv_lanes *st, size_t ngroups, void *out,               \
+                                      const xv_params *p)                                    \
+    {                                                                                        \
+        T *dst = (T *)out;                                                                   \
+        const xv_params_f pf = p->f;                                                         \
         XV_FN(xv_regs) r;                                                                    \
         XV_FN(xv_load)(st, &r);                                                              \
-        for (size_t g = 0; g < ngroups; g++) {                                               \
-            float v[LEN];                                                                    \
-            XV_FN(xv_grp_##DIST)(&r, v, &p->f);                                              \
-            XV_FN(xv_put_##HALF)(dst + (LEN) * g, v, (LEN));                                 \
-        }                                                                                    \
+        BODY                                                                                 \
         XV_FN(xv_store)(st, &r);                                                             \
     }
 
-#define XV_DEFINE_F32_FAMILY(DIST, LEN)                                                     \
-    XV_TARGET static void XV_FN(xv_##DIST##_f32)(xv_lanes *st, size_t ngroups, void *out,    \
-                                                const xv_params *p)                          \
-    {                                                                                        \
-        float *dst = (float *)out;                                                           \
-        XV_FN(xv_regs) r;                                                                    \
-        XV_FN(xv_load)(st, &r);                                                              \
-        for (size_t g = 0; g < ngroups; g++)                                                 \
-            XV_FN(xv_grp_##DIST)(&r, dst + (LEN) * g, &p->f);                                \
-        XV_FN(xv_store)(st, &r);                                                             \
-    }                                                                                        \
-    XV_DEFINE_HALF(DIST, LEN, f16)                                                           \
-    XV_DEFINE_HALF(DIST, LEN, bf16)
+/* Uniform: the plain form where make_params allows it (same values).  The
+ * half-precision kernels round the float32 group (the uniform's cap already
+ * keeps its values below hi's half value: half_uniform_cap). */
+#define XV_UNIFORM_HALF(PUT)                                                                 \
+    if (p->f.plain)                                                                          \
+        XV_GROUPS_HALF(XV_FN(xv_grp_uniform_plain), 16, PUT, 1)                              \
+    else                                                                                     \
+        XV_GROUPS_HALF(XV_FN(xv_grp_uniform), 16, PUT, 0)
+XV_DEFINE_KERNEL(xv_uniform_f32, float,
+                 if (p->f.plain) { XV_GROUPS_F32(XV_FN(xv_grp_uniform_plain), 16) }
+                 else { XV_GROUPS_F32(XV_FN(xv_grp_uniform), 16) })
+XV_DEFINE_KERNEL(xv_uniform_f16, uint16_t, XV_UNIFORM_HALF(XV_FN(xv_put_f16)))
+XV_DEFINE_KERNEL(xv_uniform_bf16, uint16_t, XV_UNIFORM_HALF(XV_FN(xv_put_bf16)))
 
-XV_DEFINE_F32_FAMILY(uniform, 16)
-XV_DEFINE_F32_FAMILY(normal, 32)
-XV_DEFINE_F32_FAMILY(truncnorm, 16)
+/* Normal: plain parameters give no subnormal, so no check in the bfloat16 rounding */
+XV_DEFINE_KERNEL(xv_normal_f32, float, XV_GROUPS_F32(XV_FN(xv_grp_normal), 32))
+XV_DEFINE_KERNEL(xv_normal_f16, uint16_t,
+                 XV_GROUPS_HALF(XV_FN(xv_grp_normal), 32, XV_FN(xv_put_f16), 0))
+XV_DEFINE_KERNEL(xv_normal_bf16, uint16_t,
+                 if (p->f.plain) XV_GROUPS_HALF(XV_FN(xv_grp_normal), 32, XV_FN(xv_put_bf16), 1)
+                 else XV_GROUPS_HALF(XV_FN(xv_grp_normal), 32, XV_FN(xv_put_bf16), 0))
+
+XV_DEFINE_KERNEL(xv_truncnorm_f32, float, XV_GROUPS_F32(XV_FN(xv_grp_truncnorm), 16))
+XV_DEFINE_KERNEL(xv_truncnorm_f16, uint16_t,
+                 XV_GROUPS_HALF(XV_FN(xv_grp_truncnorm), 16, XV_FN(xv_put_f16), 0))
+XV_DEFINE_KERNEL(xv_truncnorm_bf16, uint16_t,
+                 XV_GROUPS_HALF(XV_FN(xv_grp_truncnorm), 16, XV_FN(xv_put_bf16), 0))
 
 /* ---- float64 kernels ----------------------------------------------------- */
 
@@ -309,8 +367,10 @@ static const xv_kernels XV_FN(xv_kernels) = {
     XV_COPY,
 };
 
-#undef XV_DEFINE_F32_FAMILY
-#undef XV_DEFINE_HALF
+#undef XV_GROUPS_F32
+#undef XV_GROUPS_HALF
+#undef XV_DEFINE_KERNEL
+#undef XV_UNIFORM_HALF
 #undef XV_HALF_VEC
 #undef XV_BF16_CVT
 #undef XV_FN

@@ -212,6 +212,46 @@ def test_bfloat16_of_subnormal_float32_values(path):
                                        isa="baseline"))
 
 
+# Parameters around the bounds of the kernels' shorter forms (plain_uniform and
+# plain_normal in stream.c: span and |low| >= 2**-102, std >= 2**-64, |mean| >=
+# 2**-102), on both sides, and ordinary ones.
+PLAIN_UNIFORM = [(-0.75, 1.5), (-2.0**-102, 2.0**-102), (-2.0**-103, 2.0**-103),
+                 (0.0, 2.0**-102), (0.0, 2.0**-103), (2.0**-102, 2.0**-101),
+                 (0.0, 3e-33), (-1e-33, 2e-33), (-1e38, 1e38), (1.0, 1.0 + 2.0**-23)]
+PLAIN_NORMAL = [(0.0, 2.0**-64), (0.0, 2.0**-65), (2.0**-102, 2.0**-64), (-2.0**-103, 1.0),
+                (3.0, 0.0)]
+
+
+@pytest.mark.parametrize("path", _core.simd_paths())
+@pytest.mark.parametrize("low, high", PLAIN_UNIFORM)
+def test_uniform_near_the_plain_bounds_follows_spec(path, low, high):
+    """Where the kernels may take the shorter form (one multiply, the cap as a
+    minimum, no subnormal check before vcvtne2ps2bf16) and just outside it:
+    float32 values are the specification's on every path, half values are
+    the baseline path's, and float32 subnormals appear only outside it."""
+    key = seed_key(21)
+    raw = _core.raw_block(key, 0, BLOCK // 2)
+    x = fill(_core.UNIFORM_F32, BLOCK, key=key, params=(low, high), isa=path)
+    np.testing.assert_array_equal(x, ref.uniform_f32(raw, low, high))
+    if abs(low) >= 2.0**-102 or (low == 0 and high >= 2.0**-102):
+        assert not ((x != 0) & (np.abs(x) < 2.0**-126)).any()
+    for kind in (_core.UNIFORM_F16, _core.UNIFORM_BF16):
+        np.testing.assert_array_equal(
+            bits(fill(kind, BLOCK + 48, key=key, params=(low, high), isa=path)),
+            bits(fill(kind, BLOCK + 48, key=key, params=(low, high), isa="baseline")))
+
+
+@pytest.mark.parametrize("path", _core.simd_paths())
+@pytest.mark.parametrize("mean, std", PLAIN_NORMAL)
+def test_bfloat16_normal_near_the_plain_bounds_is_the_float32_stream_rounded(path, mean, std):
+    n = BLOCK + 96
+    x = fill(_core.NORMAL_F32, n, params=(mean, std), isa=path)
+    if std >= 2.0**-64 and (mean == 0 or abs(mean) >= 2.0**-102):
+        assert not ((x != 0) & (np.abs(x) < 2.0**-126)).any()
+    got = fill(_core.NORMAL_BF16, n, params=(mean, std), isa=path)
+    np.testing.assert_array_equal(got.view(np.uint16), _core._round_half(x, bfloat16=True))
+
+
 @pytest.mark.parametrize("half", ["f16", "bf16"])
 @pytest.mark.parametrize("low, high", [(-0.75, 1.5), (-0.3, 0.7), (0.0, 1.0), (1e-5, 3e-5),
                                        (-1.0, -0.999), (1.0, 1.0001), (2.0, 2.0),
