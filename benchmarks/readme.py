@@ -3,7 +3,7 @@
 
 Usage::
 
-    xavier bench --plot benchmarks/results/bench.png --json benchmarks/results/bench.json
+    xavier bench --repeats 9 --plot benchmarks/results/bench.png --json benchmarks/results/bench.json
     xavier demo --plot benchmarks/results/demo.png --json benchmarks/results/demo.json
     python benchmarks/readme.py            # rewrite the sections in README.md
     python benchmarks/readme.py --check    # exit 1 if README.md is out of date
