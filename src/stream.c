@@ -210,7 +210,10 @@ static int cpu_has_avx512bf16(void)
 }
 #endif
 
-int xv_isa_supported(int isa)
+/* Whether this CPU runs path `isa`, asked once: CPUID traps to the
+ * hypervisor in virtual machines (8 us a call measured on one), and every
+ * fill asks. */
+static int probe_isa(int isa)
 {
     if (isa == 0)
         return 1;
@@ -226,6 +229,19 @@ int xv_isa_supported(int isa)
     }
 #endif
     return 0;
+}
+
+int xv_isa_supported(int isa)
+{
+    static int known[N_ISA];   /* 0: not asked yet, else 1 + the answer */
+    if (isa < 0 || isa >= N_ISA)
+        return 0;
+    int k = __atomic_load_n(&known[isa], __ATOMIC_RELAXED);
+    if (k == 0) {   /* threads that race here store the same answer */
+        k = 1 + probe_isa(isa);
+        __atomic_store_n(&known[isa], k, __ATOMIC_RELAXED);
+    }
+    return k - 1;
 }
 
 int xv_isa_best(void)

@@ -76,7 +76,17 @@ def test_raw_stream_matches_reference(block):
 
 
 def test_seed_key_is_seed_sequence():
-    assert seed_key(5).tolist() == np.random.SeedSequence(5).generate_state(4, np.uint64).tolist()
+    from xavier import _api
+    for seed in (5, 5, 0, 2**64 - 1, 2**64, 2**126 + 3, np.uint64(7), np.random.SeedSequence(9)):
+        want = np.random.SeedSequence(seed if not isinstance(seed, np.random.SeedSequence)
+                                      else 9).generate_state(4, np.uint64)
+        assert seed_key(seed).tolist() == want.tolist()
+    # int seeds below 2**64 keep their key, shared and read-only; the store is bounded
+    assert seed_key(5) is seed_key(5) and not seed_key(5).flags.writeable
+    assert 2**64 not in _api._KEYS and seed_key(2**64) is not seed_key(2**64)
+    for seed in range(1000, 1000 + _api._KEYS_MAX + 10):
+        seed_key(seed)
+    assert len(_api._KEYS) <= _api._KEYS_MAX
 
 
 @pytest.mark.parametrize("block", [0, 3])

@@ -46,8 +46,27 @@ _MEMCHECK_BYTES = 1 << 30
 
 # ---- seeds ------------------------------------------------------------------
 
+_KEYS: Dict[int, np.ndarray] = {}   # keys of recent int seeds (read-only arrays)
+_KEYS_MAX = 4096
+_KEYS_BELOW = 1 << 64
+
+
 def seed_key(seed: SeedLike) -> np.ndarray:
-    """The 256-bit stream key of `seed`: ``SeedSequence(seed).generate_state(4, uint64)``."""
+    """The 256-bit stream key of `seed`: ``SeedSequence(seed).generate_state(4, uint64)``.
+
+    Keys of int seeds below 2**64 (those people choose; drawn ones, as
+    xavier.torch's 126-bit seeds, are rarely seen twice) are kept: hashing a
+    SeedSequence costs several microseconds, as much as filling a small layer.
+    The array returned may be shared and is read-only."""
+    if type(seed) is int and 0 <= seed < _KEYS_BELOW:
+        key = _KEYS.get(seed)
+        if key is None:
+            key = np.random.SeedSequence(seed).generate_state(4, np.uint64)
+            key.flags.writeable = False
+            if len(_KEYS) >= _KEYS_MAX:
+                _KEYS.clear()
+            _KEYS[seed] = key
+        return key
     return as_seed_sequence(seed).generate_state(4, np.uint64)
 
 
@@ -163,9 +182,11 @@ def bfloat16_dtype() -> np.dtype:
 
 def type_code(dt: np.dtype) -> Optional[int]:
     """The core's output type for dtype `dt`, or None if it has none."""
-    if dt.name == "bfloat16" and dt.itemsize == 2:
+    code = _TYPE_CODES.get(dt)
+    if code is None and dt.itemsize == 2 and dt.name == "bfloat16":  # (dt.name is slow)
         bfloat16_dtype()
-    return _TYPE_CODES.get(dt)
+        code = _TYPE_CODES.get(dt)
+    return code
 
 
 def _check_float_array(arr: np.ndarray, name: str) -> np.ndarray:
