@@ -447,9 +447,9 @@ double xv_truncnorm_mass(double mean, double sd, double a, double b)
  * >= spanq >= 2^-126; with |lo| >= 2^-102 a nonzero lo + p is either
  * >= |lo|/2 in magnitude, or p is within a factor 2 of -lo and the sum is a
  * nonzero multiple of ulp(lo)/2 >= 2^-126; capv is 0 or normal. */
-static int plain_uniform(const xv_params_f *f, float lo)
+static int plain_uniform(const xv_params_f *f)
 {
-    const float tiny = 0x1p-102f;
+    const float tiny = 0x1p-102f, lo = f->lo;
     const int exact = f->span == 0.0f || (f->span >= tiny && f->span <= FLT_MAX);
     const int capped = f->cap > -INFINITY;
     const int normal = (lo == 0.0f || fabsf(lo) >= tiny) &&
@@ -487,7 +487,7 @@ static void make_params(int kind, const double prm[4], xv_params *p)
         if (type == XV_F16 || type == XV_BF16)
             half_uniform_cap(type, lo, hi, f);
         f->spanq = f->span * 0x1p-24f;
-        f->plain = plain_uniform(f, lo);
+        f->plain = plain_uniform(f);
         return;
     }
     d->mean = prm[0];

@@ -189,7 +189,7 @@ XV_TARGET XV_INLINE void XV_FN(xv_bf16_int16)(uint16_t *dst, __m512 xf)
 
 /* The same for bfloat16.  With AVX512_BF16 (XV_BF16_CVT), vcvtne2ps2bf16
  * rounds 32 values to nearest even too, but reads subnormal inputs as zero:
- * unless the caller knows there are none (nosub), 16 values holding one
+ * unless the caller knows there are none (nosub), 32 values holding one
  * (rare) take the integer way, so the bits are the same. */
 XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n, int nosub)
 {
