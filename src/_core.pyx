@@ -42,6 +42,7 @@ cdef extern from "stream.h":
     void xv_ndtr_f64(const double *x, double *y, size_t n) nogil
     void xv_round_f16(const float *x, uint16_t *y, size_t n) nogil
     void xv_round_bf16(const float *x, uint16_t *y, size_t n) nogil
+    long xv_fast_normal_bounds(double *out, int threads) nogil
     int xv_isa_count()
     const char *xv_isa_name(int isa)
     int xv_isa_supported(int isa)
@@ -294,6 +295,25 @@ def _round_half(x, bfloat16=False):
     else:
         xv_round_f16(<float *>cnp.PyArray_DATA(a), <uint16_t *>cnp.PyArray_DATA(y), a.shape[0])
     return y
+
+
+def _fast_normal_bounds(int threads=0):
+    """Test hook: the premises of the AVX-512 bfloat16 normal kernel, measured
+    over every input (about 2**32 ln evaluations), as a dict: ``ln_err`` and
+    ``trig_err`` (largest relative differences from the stream's ln and
+    sin/cos), ``ln_bound`` and ``trig_bound`` (what the kernel assumes) and
+    ``zeros`` (words where one ln is zero and the other is not); None where
+    the CPU or the build has no AVX-512."""
+    cdef double out[4]
+    cdef long zeros
+    if threads <= 0:
+        threads = xv_max_threads()
+    with nogil:
+        zeros = xv_fast_normal_bounds(out, threads)
+    if zeros < 0:
+        return None
+    return {"ln_err": out[0], "trig_err": out[1], "ln_bound": out[2], "trig_bound": out[3],
+            "zeros": int(zeros)}
 
 
 # ---- Xoshiro256: a numpy.random.BitGenerator --------------------------------

@@ -55,6 +55,9 @@ typedef struct {
     float spanq;                /* uniform: span * 2^-24 */
     int plain;                  /* ordinary parameters (see plain_uniform, plain_normal): the
                                    kernels may take the shorter exact forms */
+    int bounded;                /* bfloat16 normal: AVX-512 kernels may round the bounded
+                                   approximation (xv_normal_bf16_fast) */
+    float nk;                   /* normal: -2 sd^2, for the bounded approximation */
 } xv_params_f;
 
 typedef struct {
@@ -178,12 +181,108 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
 #define XV_BF16_CVT 1
 #define XV_COPY xv_stream_copy_avx512
 #include "stream_kernels.h"
+
+#ifdef __clang__
+#define XV_AVX512_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#else
+#define XV_AVX512_TARGET \
+    __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
+#endif
+
+/* xv_normal_bf16_fast's premises, over every input: the largest relative
+ * difference of its ln from xv_log_f's over all 2^32 radius words (in
+ * [lo, hi)), and of its sine and cosine from xv_sincos_octant_f's over all
+ * 2^21 angles; words where exactly one ln is zero, or the zeros' signs
+ * differ, are counted in *zeros. */
+XV_AVX512_TARGET static float fast_ln_err(uint64_t lo, uint64_t hi, uint64_t *zeros)
+{
+    const __m512 tab[4] = {_mm512_loadu_ps(XV_LN_RCP), _mm512_loadu_ps(XV_LN_RCP + 16),
+                           _mm512_loadu_ps(XV_LN_LOG), _mm512_loadu_ps(XV_LN_LOG + 16)};
+    const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    __m512 worst = _mm512_setzero_ps();
+    uint64_t nz = 0;
+    for (uint64_t w0 = lo; w0 < hi; w0 += 16) {
+        const __m512i w = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)w0), step);
+        uint32_t ws[16];
+        float ref[16];
+        _mm512_storeu_si512((__m512i *)ws, w);
+        XV_SIMD
+        for (int i = 0; i < 16; i++)   /* u1 and ln as xv_normal_words computes them */
+            ref[i] = xv_log_f((float)(int32_t)(ws[i] >> 8) * 0x1p-24f +
+                              (float)(int32_t)((ws[i] & 0xFFu) + 1u) * 0x1p-32f);
+        const __m512 a = xv_fast_ln_avx512(w, tab), b = _mm512_loadu_ps(ref);
+        const __mmask16 za = _mm512_cmpeq_ps_mask(a, _mm512_setzero_ps());
+        const __mmask16 zb = _mm512_cmpeq_ps_mask(b, _mm512_setzero_ps());
+        const __mmask16 same = _mm512_cmpeq_epi32_mask(_mm512_castps_si512(a),
+                                                       _mm512_castps_si512(b));
+        nz += (uint64_t)__builtin_popcount((unsigned)((za ^ zb) | (za & zb & (__mmask16)~same)));
+        /* |a - b| / |b| (a - b exact where they are within a factor 2); NaN as 2 */
+        __m512 r = _mm512_div_ps(_mm512_abs_ps(_mm512_sub_ps(a, b)), _mm512_abs_ps(b));
+        r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, r, _CMP_UNORD_Q), _mm512_set1_ps(2.0f));
+        worst = _mm512_mask_max_ps(worst, (__mmask16)~zb, worst, r);
+    }
+    *zeros += nz;
+    return _mm512_reduce_max_ps(worst);
+}
+
+XV_AVX512_TARGET static float fast_trig_err(void)
+{
+    float worst = 0.0f;
+    for (uint32_t j0 = 0; j0 < (1u << 21); j0 += 16) {
+        uint32_t wa[16];
+        float s[16], c[16], s2[16], c2[16];
+        for (int i = 0; i < 16; i++) {
+            wa[i] = (j0 + (uint32_t)i) << 8;
+            xv_sincos_octant_f((int32_t)(j0 + (uint32_t)i), &s[i], &c[i]);
+        }
+        __m512 sn, cs;
+        xv_fast_sincos_avx512(_mm512_loadu_si512((const __m512i *)wa), &sn, &cs);
+        _mm512_storeu_ps(s2, sn);
+        _mm512_storeu_ps(c2, cs);
+        for (int i = 0; i < 16; i++) {
+            const float es = fabsf(s2[i] - s[i]) / s[i], ec = fabsf(c2[i] - c[i]) / c[i];
+            worst = !(es <= worst) ? (es == es ? es : 2.0f) : worst;
+            worst = !(ec <= worst) ? (ec == ec ? ec : 2.0f) : worst;
+        }
+    }
+    return worst;
+}
+
+long xv_fast_normal_bounds(double out[4], int threads)
+{
+    if (!xv_isa_supported(2))
+        return -1;
+    const uint64_t nchunks = 256, chunk = ((uint64_t)1 << 32) / nchunks;
+    float worst = 0.0f;
+    uint64_t zeros = 0;
+    (void)threads;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(dynamic) reduction(max : worst) \
+    reduction(+ : zeros)
+#endif
+    for (long c = 0; c < (long)nchunks; c++) {
+        const float e = fast_ln_err((uint64_t)c * chunk, (uint64_t)(c + 1) * chunk, &zeros);
+        worst = e > worst ? e : worst;
+    }
+    out[0] = worst;
+    out[1] = fast_trig_err();
+    out[2] = XV_FAST_LN_ERR;
+    out[3] = XV_FAST_TRIG_ERR;
+    return (long)zeros;
+}
 static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline, &xv_kernels_avx2,
                                               &xv_kernels_avx512, &xv_kernels_avx512bf16};
 static const char *const ISA_NAMES[] = {"baseline", "avx2", "avx512", "avx512bf16"};
 #else
 static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline};
 static const char *const ISA_NAMES[] = {"baseline"};
+
+long xv_fast_normal_bounds(double out[4], int threads)
+{
+    (void)out;
+    (void)threads;
+    return -1;   /* no AVX-512 path compiled */
+}
 #endif
 
 #define N_ISA ((int)(sizeof(ISA_TABLE) / sizeof(ISA_TABLE[0])))
@@ -504,6 +603,10 @@ static void make_params(int kind, const double prm[4], xv_params *p)
     f->qc = (float)d->qc;
     f->h = (float)d->h;
     f->plain = dist == XV_NORMAL && plain_normal(f);
+    /* the range where xv_normal_bf16_fast's bound holds (stream_kernels.h) */
+    f->bounded = dist == XV_NORMAL && type == XV_BF16 && f->mean == 0.0f &&
+                 f->sd >= 0x1p-40f && f->sd <= 0x1p40f;
+    f->nk = (float)(-2.0 * (double)f->sd * (double)f->sd);   /* sd^2 exact in double */
 }
 
 /* Fills of at least XV_HUGE_MIN bytes first ask Linux for transparent huge

@@ -68,6 +68,13 @@ void xv_ndtr_f64(const double *x, double *y, size_t n);
 void xv_round_f16(const float *x, uint16_t *y, size_t n);
 void xv_round_bf16(const float *x, uint16_t *y, size_t n);
 
+/* For tests: the premises of the AVX-512 bfloat16 normal kernel's bounded
+ * approximation, measured over every input (stream_kernels.h): out = {ln
+ * error, sin/cos error, and the bounds the kernel assumes for them}; returns
+ * the number of radius words whose ln is zero in one and not the other (or
+ * differs in sign), or -1 where the CPU or the build has no AVX-512. */
+long xv_fast_normal_bounds(double out[4], int threads);
+
 int xv_isa_count(void);                 /* number of compiled SIMD paths */
 const char *xv_isa_name(int isa);       /* "baseline", "avx2", "avx512", "avx512bf16" */
 int xv_isa_supported(int isa);          /* 1 if this CPU can run it */

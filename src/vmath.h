@@ -258,6 +258,38 @@ XV_INLINE uint16_t xv_bf16_bits(float f)
     return (uint16_t)((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
 }
 
+/* ---- tables of the bounded ln for bfloat16 normals ----------------------- */
+
+/* ln m for m in [0.75, 1.5) (AVX-512's getmant), by the five fraction bits
+ * below m's leading one: entry i covers [c - 1/64, c + 1/64) around
+ * c = 1 + (i + 1/2) / 32 for i < 16 and c = (1 + (i + 1/2) / 32) / 2 for
+ * i >= 16, except entries 0 and 31 (m next to 1), where c = 1 exactly, so
+ * ln u for u next to 1 is ln(1 + t) alone, with no cancellation.
+ * XV_LN_RCP[i] = float(1 / c), XV_LN_LOG[i] = float(-ln XV_LN_RCP[i]); then
+ * ln m = XV_LN_LOG[i] + ln(1 + t) with t = m * XV_LN_RCP[i] - 1, |t| <= 1/32.
+ * No accuracy claim rests on these values: the test of the approximation
+ * checks its result over every input (xv_fast_normal_bounds). */
+static const float XV_LN_RCP[32] = {
+    0x1p+0f, 0x1.e9131ap-1f, 0x1.dae608p-1f, 0x1.cd8568p-1f,
+    0x1.c0e07p-1f, 0x1.b4e81cp-1f, 0x1.a98ef6p-1f, 0x1.9ec8eap-1f,
+    0x1.948b1p-1f, 0x1.8acb9p-1f, 0x1.818182p-1f, 0x1.78a4c8p-1f,
+    0x1.702e06p-1f, 0x1.681682p-1f, 0x1.605816p-1f, 0x1.58ed24p-1f,
+    0x1.51d07ep+0f, 0x1.4afd6ap+0f, 0x1.446f86p+0f, 0x1.3e22ccp+0f,
+    0x1.381382p+0f, 0x1.323e34p+0f, 0x1.2c9fb4p+0f, 0x1.27350cp+0f,
+    0x1.21fb78p+0f, 0x1.1cf06ap+0f, 0x1.181182p+0f, 0x1.135c82p+0f,
+    0x1.0ecf56p+0f, 0x1.0a681p+0f, 0x1.0624dep+0f, 0x1p+0f,
+};
+static const float XV_LN_LOG[32] = {
+    0.0f, 0x1.77459cp-5f, 0x1.341d74p-4f, 0x1.a926d8p-4f,
+    0x1.0d77e8p-3f, 0x1.44d2b4p-3f, 0x1.7ab89p-3f, 0x1.af3c92p-3f,
+    0x1.e27076p-3f, 0x1.0a325p-2f, 0x1.22941ep-2f, 0x1.3a64c6p-2f,
+    0x1.51aad8p-2f, 0x1.686c8p-2f, 0x1.7eaf84p-2f, 0x1.94793ep-2f,
+    -0x1.1bf994p-2f, -0x1.071386p-2f, -0x1.e530eep-3f, -0x1.bd0874p-3f,
+    -0x1.95a5b2p-3f, -0x1.6f0124p-3f, -0x1.4913d2p-3f, -0x1.23d716p-3f,
+    -0x1.fe8912p-4f, -0x1.b6ac7cp-4f, -0x1.700d3ep-4f, -0x1.2aa058p-4f,
+    -0x1.ccb726p-5f, -0x1.466adap-5f, -0x1.849286p-6f, 0.0f,
+};
+
 /* ---- the normal CDF, scalar -------------------------------------------- */
 
 /* exp(x) for -700 < x <= 0: 2^k exp(r), |r| <= ln2 / 2, Taylor to r^14. */

@@ -262,6 +262,40 @@ def test_bfloat16_normal_near_the_plain_bounds_is_the_float32_stream_rounded(pat
     np.testing.assert_array_equal(got.view(np.uint16), _core._round_half(x, bfloat16=True))
 
 
+def test_bounded_bfloat16_normal_premises_hold_over_every_input():
+    """The AVX-512 bfloat16 normal kernel keeps round(x') for an approximation
+    x' of each float32 value x unless x' is within 16 float32 steps of a
+    rounding boundary (stream_kernels.h).  That is exact only if its ln and
+    sin/cos stay within the bounds its step count assumes: measured here
+    over all 2**32 radius words and all 2**21 angles."""
+    got = _core._fast_normal_bounds()
+    if got is None:
+        pytest.skip("no AVX-512 on this CPU or in this build")
+    assert got["zeros"] == 0
+    assert 0 < got["ln_err"] <= got["ln_bound"] <= 2.0**-21.5
+    assert 0 < got["trig_err"] <= got["trig_bound"] <= 2.0**-22
+
+
+# mean 0 and 2**-40 <= std <= 2**40 take the bounded kernel (make_params), the
+# rest the exact one
+BOUNDED_NORMAL = [(0.0, 0.02), (-0.0, 0.02), (0.0, 1.0), (0.0, 3.7e-4), (0.0, 2.0**-40),
+                  (0.0, 2.0**40), (0.0, 2.0**-40 * 0.999), (0.0, 2.0**40 * 1.001),
+                  (1e-3, 0.02)]
+
+
+@pytest.mark.parametrize("path", _core.simd_paths())
+@pytest.mark.parametrize("mean, std", BOUNDED_NORMAL)
+def test_bfloat16_normal_is_the_float32_stream_rounded_at_scale(path, mean, std):
+    """Enough values (2**20, about 400 exactly recomputed 32-value groups on
+    the bounded kernel) that a wrong tolerance would show: with none, about
+    one value in 16000 rounds the other way."""
+    n = 2**20 + 48
+    key = seed_key(77)
+    x = fill(_core.NORMAL_F32, n, key=key, params=(mean, std), isa=path, threads=2)
+    got = fill(_core.NORMAL_BF16, n, key=key, params=(mean, std), isa=path, threads=2)
+    np.testing.assert_array_equal(got.view(np.uint16), _core._round_half(x, bfloat16=True))
+
+
 @pytest.mark.parametrize("half", ["f16", "bf16"])
 @pytest.mark.parametrize("low, high", [(-0.75, 1.5), (-0.3, 0.7), (0.0, 1.0), (1e-5, 3e-5),
                                        (-1.0, -0.999), (1.0, 1.0001), (2.0, 2.0),
