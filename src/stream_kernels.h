@@ -331,6 +331,26 @@ XV_TARGET __attribute__((noinline)) static void XV_FN(xv_normal_exact)(__m512i w
     XV_FN(xv_normal_words)(r, a, v, p);
 }
 
+/* xv_step8 in registers (clang rejects xv_step_xv_v8's vector return here) */
+XV_TARGET XV_INLINE __m512i XV_FN(xv_fast_step)(XV_FN(xv_regs) *r)
+{
+    __m512i a = (__m512i)r->a[0], b = (__m512i)r->b[0], c = (__m512i)r->c[0],
+            d = (__m512i)r->d[0];
+    const __m512i out = _mm512_add_epi64(_mm512_rol_epi64(_mm512_add_epi64(a, d), 23), a);
+    const __m512i t = _mm512_slli_epi64(b, 17);
+    c = _mm512_xor_si512(c, a);
+    d = _mm512_xor_si512(d, b);
+    b = _mm512_xor_si512(b, c);
+    a = _mm512_xor_si512(a, d);
+    c = _mm512_xor_si512(c, t);
+    d = _mm512_rol_epi64(d, 45);
+    r->a[0] = (XV_VEC)a;
+    r->b[0] = (XV_VEC)b;
+    r->c[0] = (XV_VEC)c;
+    r->d[0] = (XV_VEC)d;
+    return out;
+}
+
 /* One group's approximate values (x: values 0..15, y: 16..31), its words,
  * and the mask of values within XV_FAST_TOL steps of a rounding boundary. */
 typedef struct {
@@ -342,8 +362,8 @@ XV_TARGET XV_INLINE __mmask32 XV_FN(xv_fast_group)(XV_FN(xv_regs) *r,
                                                    const XV_FN(xv_fast_consts) *c, __m512 *xo,
                                                    __m512 *yo, __m512i *wro, __m512i *wao)
 {
-    const __m512i wr = (__m512i)XV_CAT(xv_step_, XV_VEC)(r->a, r->b, r->c, r->d);
-    const __m512i wa = (__m512i)XV_CAT(xv_step_, XV_VEC)(r->a, r->b, r->c, r->d);
+    const __m512i wr = XV_FN(xv_fast_step)(r);
+    const __m512i wa = XV_FN(xv_fast_step)(r);
     const __m512 rad = _mm512_sqrt_ps(_mm512_mul_ps(XV_FN(xv_fast_ln)(wr, c->tab), c->k));
     __m512 sn, cs;
     XV_FN(xv_fast_sincos)(wa, &sn, &cs);
