@@ -158,12 +158,14 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
 #define XV_HALF_VEC 8
 #define XV_COPY xv_stream_copy_avx2
 #include "stream_kernels.h"
-#define XV_SUFFIX _avx512
 #ifdef __clang__
-#define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#define XV_AVX512_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
 #else /* GCC would otherwise keep to 256-bit vectors */
-#define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
+#define XV_AVX512_TARGET \
+    __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
 #endif
+#define XV_SUFFIX _avx512
+#define XV_TARGET XV_AVX512_TARGET
 #define XV_VEC xv_v8
 #define XV_HALF_VEC 16
 #define XV_COPY xv_stream_copy_avx512
@@ -181,13 +183,6 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
 #define XV_BF16_CVT 1
 #define XV_COPY xv_stream_copy_avx512
 #include "stream_kernels.h"
-
-#ifdef __clang__
-#define XV_AVX512_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
-#else
-#define XV_AVX512_TARGET \
-    __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
-#endif
 
 /* xv_normal_bf16_fast's premises, over every input: the largest relative
  * difference of its ln from xv_log_f's over all 2^32 radius words (in
@@ -207,9 +202,8 @@ XV_AVX512_TARGET static float fast_ln_err(uint64_t lo, uint64_t hi, uint64_t *ze
         float ref[16];
         _mm512_storeu_si512((__m512i *)ws, w);
         XV_SIMD
-        for (int i = 0; i < 16; i++)   /* u1 and ln as xv_normal_words computes them */
-            ref[i] = xv_log_f((float)(int32_t)(ws[i] >> 8) * 0x1p-24f +
-                              (float)(int32_t)((ws[i] & 0xFFu) + 1u) * 0x1p-32f);
+        for (int i = 0; i < 16; i++)   /* ln u1 as xv_normal_words computes it */
+            ref[i] = xv_log_f(xv_u1_f(ws[i]));
         const __m512 a = xv_fast_ln_avx512(w, tab), b = _mm512_loadu_ps(ref);
         const __mmask16 za = _mm512_cmpeq_ps_mask(a, _mm512_setzero_ps());
         const __mmask16 zb = _mm512_cmpeq_ps_mask(b, _mm512_setzero_ps());

@@ -108,10 +108,7 @@ XV_INLINE void XV_FN(xv_normal_words)(const uint32_t *wr, const uint32_t *wa, fl
     const float mean = p->mean, sd = p->sd;
     XV_SIMD
     for (int i = 0; i < 16; i++) {
-        /* radius uniform in (0, 1] from all 32 bits: one rounding */
-        const float u1 = (float)(int32_t)(wr[i] >> 8) * 0x1p-24f +
-                         (float)(int32_t)((wr[i] & 0xFFu) + 1u) * 0x1p-32f;
-        const float rad = sd * __builtin_sqrtf(-2.0f * xv_log_f(u1));
+        const float rad = sd * __builtin_sqrtf(-2.0f * xv_log_f(xv_u1_f(wr[i])));
         const uint32_t w = wa[i];
         float sn, cs;
         xv_sincos_octant_f((int32_t)((w >> 8) & 0x1FFFFFu), &sn, &cs);
@@ -331,24 +328,12 @@ XV_TARGET __attribute__((noinline)) static void XV_FN(xv_normal_exact)(__m512i w
     XV_FN(xv_normal_words)(r, a, v, p);
 }
 
-/* xv_step8 in registers (clang rejects xv_step_xv_v8's vector return here) */
+/* One xv_step8, its 8 outputs as 16 words */
 XV_TARGET XV_INLINE __m512i XV_FN(xv_fast_step)(XV_FN(xv_regs) *r)
 {
-    __m512i a = (__m512i)r->a[0], b = (__m512i)r->b[0], c = (__m512i)r->c[0],
-            d = (__m512i)r->d[0];
-    const __m512i out = _mm512_add_epi64(_mm512_rol_epi64(_mm512_add_epi64(a, d), 23), a);
-    const __m512i t = _mm512_slli_epi64(b, 17);
-    c = _mm512_xor_si512(c, a);
-    d = _mm512_xor_si512(d, b);
-    b = _mm512_xor_si512(b, c);
-    a = _mm512_xor_si512(a, d);
-    c = _mm512_xor_si512(c, t);
-    d = _mm512_rol_epi64(d, 45);
-    r->a[0] = (XV_VEC)a;
-    r->b[0] = (XV_VEC)b;
-    r->c[0] = (XV_VEC)c;
-    r->d[0] = (XV_VEC)d;
-    return out;
+    uint64_t x[8];
+    XV_FN(xv_step8)(r, x);
+    return _mm512_loadu_si512((const __m512i *)x);
 }
 
 /* One group's approximate values (x: values 0..15, y: 16..31), its words,

@@ -47,6 +47,13 @@ XV_INLINE double xv_u2d(uint64_t u) { double x; memcpy(&x, &u, 8); return x; }
 
 /* ---- float32 ---------------------------------------------------------- */
 
+/* Box-Muller's radius uniform in (0, 1] from all 32 bits of w: (w + 1) 2^-32,
+ * one rounding. */
+XV_INLINE float xv_u1_f(uint32_t w)
+{
+    return (float)(int32_t)(w >> 8) * 0x1p-24f + (float)(int32_t)((w & 0xFFu) + 1u) * 0x1p-32f;
+}
+
 XV_INLINE float xv_log_f(float u)
 {
     const uint32_t b = xv_f2u(u);
