@@ -189,6 +189,11 @@ def test_torch_errors_and_warnings():
     xt.kaiming_normal_(torch.empty(4, 4), mode="FAN_OUT", seed=1)
 
 
+def inference_zeros(*shape):
+    with torch.inference_mode():
+        return torch.zeros(shape)
+
+
 BAD = [
     (lambda: xt.uniform_(torch.empty(3), 1.0, 0.0), ValueError, "a must be <= b"),
     (lambda: xt.uniform_(torch.empty(3), 0.0, math.nan), ValueError, "b"),
@@ -199,6 +204,7 @@ BAD = [
     (lambda: xt.normal_(torch.empty(3), seed=-1), ValueError, "seed"),
     (lambda: xt.normal_(np.zeros(3)), TypeError, "tensor"),
     (lambda: xt.normal_(torch.zeros(3).expand(4, 3)), RuntimeError, "single memory location"),
+    (lambda: xt.normal_(inference_zeros(3)), RuntimeError, "inference tensor"),
     (lambda: xt.normal_(torch.empty(3, dtype=torch.float16), 0.0, 1e4), ValueError, "float16"),
 ]
 

@@ -85,16 +85,39 @@ def _ours(tensor: object, name: str) -> bool:
     return tensor.dtype in _TYPES and not (tensor.is_conj() or tensor.is_neg())
 
 
-def _numpy_view(tensor: torch.Tensor) -> np.ndarray:
-    """A NumPy array on the tensor's own memory (bfloat16 as int16 bits)."""
-    t = tensor.detach()
-    if any(st == 0 and n > 1 for st, n in zip(t.stride(), t.shape)):
+def _check_writable(tensor: torch.Tensor) -> None:
+    """Raise where torch's own in-place ops refuse to write `tensor` (called
+    before any seed is drawn or anything is written)."""
+    if tensor.is_inference() and not torch.is_inference_mode_enabled():
+        raise RuntimeError("Inplace update to inference tensor outside InferenceMode is not "
+                           "allowed: xavier.torch writes a tensor created under "
+                           "torch.inference_mode() only inside inference_mode, as torch does. "
+                           "clone() it first to get a normal tensor.")
+    if any(st == 0 and n > 1 for st, n in zip(tensor.stride(), tensor.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")
+
+
+def _numpy_view(tensor: torch.Tensor) -> np.ndarray:
+    """A NumPy array on the tensor's own memory (bfloat16 as int16 bits)."""
+    t = tensor.detach()
     if t.dtype == torch.bfloat16:
         t = t.view(torch.int16)
     return t.numpy()
+
+
+def _write(tensor: torch.Tensor, kind: int, params: Tuple[float, ...], key: np.ndarray,
+           nthreads: int) -> None:
+    """Write the stream into the memory of `tensor` (passed by _check_writable).
+
+    Every in-place write of this module goes through here.  It bypasses
+    torch, so it then bumps the tensor's version counter (shared with its
+    views and its base) as torch's in-place ops do: autograd then refuses a
+    backward through a graph that saved the old values, instead of silently
+    using the new ones.  Inference tensors have no counter; torch skips them."""
+    _api.fill(_numpy_view(tensor), kind, params, key, nthreads)
+    torch.autograd.graph.increment_version(tensor)
 
 
 def _fill(tensor: torch.Tensor, dist: int, params_of: _api.ParamsOf,
@@ -105,11 +128,10 @@ def _fill(tensor: torch.Tensor, dist: int, params_of: _api.ParamsOf,
     nthreads = _api._check_threads(threads)
     if generator is not None and seed is not None:
         raise ValueError("give generator or seed, not both")
-    view = _numpy_view(tensor)
+    _check_writable(tensor)
     # the seed last: a call that fails leaves the generator as it was
     key = _api.seed_key(seed if seed is not None else _draw_seed(generator))
-    with torch.no_grad():
-        _api.fill(view, 4 * dist + code, params, key, nthreads)
+    _write(tensor, 4 * dist + code, params, key, nthreads)
 
 
 def _torch_fans(tensor: torch.Tensor) -> Tuple[int, int]:
@@ -552,16 +574,17 @@ def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: Seed
             work.append((name, p, 4 * dist + code, params_of(code)))
         elif biases == "zeros" and name.rsplit(".", 1)[-1] == "bias":
             work.append((name, p, None, ()))
+    work = [w for w in work if w[1].device.type != "meta"]   # no values to fill
+    for _, p, _, _ in work:
+        _check_writable(p)   # refuse before anything is written
     with torch.no_grad():
         for name, p, kind, params in work:
-            if p.device.type == "meta":
-                continue
             if kind is None:
                 p.zero_()
                 continue
             target = p if p.device.type == "cpu" else torch.empty(p.shape, dtype=p.dtype)
             key = _api.seed_key(named_seed(base, name))
-            _api.fill(_numpy_view(target), kind, params, key, nthreads)
+            _write(target, kind, params, key, nthreads)
             if target is not p:
                 p.copy_(target)
     return module
