@@ -189,7 +189,8 @@ def test_spec_to_safetensors_loads_with_the_safetensors_library(tmp_path):
     assert run("generate", "--spec", tmp_path / "m.toml", "--chunk-mb", "0.003", "-q",
                "-o", out) == 0
     loaded = st_torch.load_file(str(out))
-    assert list(loaded) == ["embed.weight", "fc1.weight", "fc1.bias", "norm.weight",
+    # data in file order: 4-byte items first, so every tensor is aligned to its item size
+    assert list(loaded) == ["norm.weight", "embed.weight", "fc1.weight", "fc1.bias",
                             "conv.weight", "scale"]
     for name, t in loaded.items():
         ref = expected(name)
@@ -254,7 +255,15 @@ def test_editing_one_tensor_leaves_the_others(tmp_path):
     ('[tensors.x]\nshape = [3, 3]\ninit = "normal"\ndtype = "int8"\n', "dtype"),
     ('[tensors.x]\ninit = "normal"\n', "no shape"),
     ('[tensors.x]\nshape = [3]\ninit = "constant"\n', "needs a value"),
-    ('[tensors.x]\nshape = [3]\ninit = "normal"\n[tensors.y]\nshape = [3]\n', "init must be"),
+    ('[tensors.x]\nshape = [3]\ninit = "normal"\n[tensors.y]\nshape = [3]\n', "missing init"),
+    ('[tensors.x]\nshape = [3]\ninit = "normal"\n[metadata]\nformat = "tf"\n', "'format' are"),
+    ('[tensors.x]\nshape = [3]\ninit = "normal"\n[metadata]\n"xavier.seed" = "1"\n',
+     "written by xavier itself"),
+    ("[tensors.x]\nshape = [" + "1, " * 70 + "1]\ninit = \"normal\"\n", "NumPy reads at most"),
+    ('[tensors.x]\nshape = [0, 1180591620717411303424]\ninit = "normal"\n', "at most"),
+    ("a = " + "[" * 100_000 + "]" * 100_000 + "\n", "nested too deeply"),
+    ("[tensors.x]\nshape = " + "[" * 50_000 + "]" * 50_000 + "\ninit = \"normal\"\n",
+     "nested too deeply"),
     ('colour = "red"\n[tensors.x]\nshape = [3]\ninit = "normal"\n', "unknown key"),
     ('seed = -1\n[tensors.x]\nshape = [3]\ninit = "normal"\n', "seed must be non-negative"),
     ('[defaults]\nshape = [3]\n', "cannot set a shape"),
@@ -297,7 +306,7 @@ def test_free_space_is_checked_up_front(tmp_path, monkeypatch, capsys):
 
 
 def test_disk_full_mid_write_leaves_nothing(tmp_path, monkeypatch, capsys):
-    real = _files.AtomicFile.write
+    real = _files.StagedFile.write
     calls = []
 
     def write(self, data):
@@ -306,7 +315,7 @@ def test_disk_full_mid_write_leaves_nothing(tmp_path, monkeypatch, capsys):
             raise OSError(28, "No space left on device")
         real(self, data)
 
-    monkeypatch.setattr(_files.AtomicFile, "write", write)
+    monkeypatch.setattr(_files.StagedFile, "write", write)
     for out in ("w.npy", "w.safetensors"):
         calls.clear()
         assert run("generate", "--shape", 1000, 1000, "--chunk-mb", "0.5",

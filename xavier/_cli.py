@@ -341,7 +341,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed, entries, extra = info["seed"], info["entries"], {}
     if fmt == "npy" and len(tensors) != 1:
         raise ValueError("a .npy file holds one tensor")
-    threads = args.threads or max(1, _core.max_threads())
+    threads = _api._check_threads(args.threads)
     total = sum(t.request.nbytes for t in tensors)
     show = not args.quiet and sys.stderr.isatty()
     bar = _Bar(total, show)
@@ -421,12 +421,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "generate": cmd_generate, "info": cmd_info,
         "config": _cmd_config, "bench": _cmd_bench, "demo": _cmd_demo}
     args.argv = list(sys.argv[1:] if argv is None else argv)[1:]
-    old_term = None
-    if args.command == "generate" and hasattr(signal, "SIGTERM"):
-        try:
-            old_term = signal.signal(signal.SIGTERM, _raise_interrupted)
-        except ValueError:  # not the main thread
-            old_term = None
+    old_handlers: Dict[int, Any] = {}
+    if args.command == "generate":
+        # SIGTERM and SIGHUP (a closed terminal) end a run as Ctrl-C does:
+        # the output is discarded, a message says so, exit 128 + signal.
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is None:
+                continue
+            try:
+                old_handlers[signum] = signal.signal(signum, _raise_interrupted)
+            except ValueError:  # not the main thread
+                break
     try:
         return commands[args.command](args)
     except (KeyboardInterrupt, _Interrupted) as e:
@@ -436,20 +442,32 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
               f"{PROG}: interrupted", file=sys.stderr)
         return 128 + int(signum)
     except FileExistsError as e:
-        print(f"{PROG}: error: {e.filename}: {e.strerror}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(f'{e.filename}: {e.strerror}')}", file=sys.stderr)
         return 1
     except OSError as e:
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
         target = getattr(args, "output", None)
         tail = f"; {target} was not written" if target and args.command == "generate" else ""
-        print(f"{PROG}: error: {where}{e.strerror or e}{tail}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(f'{where}{e.strerror or e}{tail}')}", file=sys.stderr)
         return 1
     except (ValueError, TypeError, ImportError) as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(str(e))}", file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"{PROG}: error: an input is nested too deeply", file=sys.stderr)
         return 2
     finally:
-        if old_term is not None:
-            signal.signal(signal.SIGTERM, old_term)
+        for signum, handler in old_handlers.items():
+            signal.signal(signum, handler)
+
+
+def _one_line(message: str, limit: int = 500) -> str:
+    """`message` on one line, its middle cut if it is long (a huge value's repr)."""
+    message = " ".join(message.split())
+    if len(message) <= limit:
+        return message
+    return message[: limit // 2] + f" ... ({len(message) - limit} characters) ... " \
+        + message[-limit // 2:]
 
 
 if __name__ == "__main__":

@@ -15,12 +15,14 @@ O_TMPFILE, nothing at all even when killed with SIGKILL).
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
+import re
 import secrets
 import shutil
+import socket
 import struct
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -79,30 +81,140 @@ def safetensors_header(tensors: Sequence[Tensor], metadata: Dict[str, str]) -> b
 
 
 # ---- atomic output ----------------------------------------------------------
+#
+# Data are written to an unnamed file (O_TMPFILE) in the target's directory
+# and linked under the target name once complete.  Where the file system has
+# no O_TMPFILE (overlayfs; other systems), they go to a hidden file named
+#     .BASE.xavier-HOST-PID-START-RAND.partial
+# HOST hashes the host name; PID and START (the writer's start time in clock
+# ticks since boot, 0 where there is no /proc) say whose file it is, so a
+# later run into the same directory removes it once that process is gone
+# (remove_stale_partials) and never while it runs.  BASE is cut so that the
+# name fits NAME_MAX whatever the target's name.
 
-class AtomicFile:
-    """A file that appears under `path` only once :meth:`commit` succeeds."""
+_NAME_MAX = 255
+_PARTIAL = re.compile(r"\.xavier-([0-9a-f]{8})-([0-9]+)-([0-9]+)-[0-9a-f]{8}\.partial\Z")
+_HAVE_PROC = os.path.exists("/proc/self/stat")
 
-    def __init__(self, path: str, force: bool = False) -> None:
-        self.path = os.path.abspath(path)
-        self.force = force
-        self.dir = os.path.dirname(self.path)
-        if os.path.isdir(self.path):
-            raise IsADirectoryError(errno.EISDIR, "the output is a directory", path)
-        if os.path.lexists(self.path) and not force:
-            raise FileExistsError(errno.EEXIST, "the output exists (use --force to overwrite)",
-                                  path)
+
+def _start_time(pid: int) -> int:
+    """Start time of process `pid` in clock ticks since boot (0 without /proc)."""
+    if not _HAVE_PROC:
+        return 0
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        stat = f.read()
+    # the command name (field 2) may hold spaces and parentheses: count from its end
+    return int(stat[stat.rindex(b")") + 2:].split()[19])
+
+
+def _host_tag() -> str:
+    return hashlib.blake2b(socket.gethostname().encode(), digest_size=4).hexdigest()
+
+
+def _alive(pid: int, start: int) -> bool:
+    """Whether process `pid`, started at `start`, still runs (True when unsure)."""
+    try:
+        if _HAVE_PROC:
+            return _start_time(pid) == start     # a reused pid has another start time
+        os.kill(pid, 0)
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    except (OSError, ValueError, IndexError):
+        return True
+    return True
+
+
+def partial_name(base: str) -> str:
+    """A fresh hidden name for a partial `base` written by this process."""
+    pid = os.getpid()
+    suffix = f".xavier-{_host_tag()}-{pid}-{_start_time(pid)}-{secrets.token_hex(4)}.partial"
+    head = os.fsencode(base)[: _NAME_MAX - 1 - len(suffix)]
+    return "." + os.fsdecode(head) + suffix
+
+
+def remove_stale_partials(directory: str) -> None:
+    """Remove partial files and directories in `directory` left by xavier
+    processes of this host that no longer run (killed writers)."""
+    host = _host_tag()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        m = _PARTIAL.search(name)
+        if not name.startswith(".") or m is None or m.group(1) != host:
+            continue
+        if _alive(int(m.group(2)), int(m.group(3))):
+            continue
+        path = os.path.join(directory, name)
+        try:
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            else:
+                os.unlink(path)
+        except OSError:
+            pass            # gone meanwhile (another run cleaned it), or not ours to remove
+
+
+def _link_fd(fd: int, path: str) -> None:
+    """Give the open file `fd` the name `path` (fails if `path` exists).
+
+    linkat(AT_FDCWD, "/proc/self/fd/N", ..., AT_SYMLINK_FOLLOW), the way man 2
+    open documents for O_TMPFILE; a plain link() of that path fails (EXDEV),
+    and CPython's os.link calls linkat only when given a directory fd."""
+    proc = os.open("/proc/self/fd", os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        os.link(str(fd), path, src_dir_fd=proc, follow_symlinks=True)
+    finally:
+        os.close(proc)
+
+
+_TMPFILE_OK: Dict[int, bool] = {}   # by st_dev: whether O_TMPFILE files link there
+
+
+def _unnamed_file(directory: str) -> Optional[int]:
+    """An unnamed file (O_TMPFILE) in `directory` that can later be linked
+    into it, or None where that does not work (no O_TMPFILE, no /proc, or a
+    file system such as overlayfs that refuses the link)."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not _HAVE_PROC:
+        return None
+    try:
+        fd = os.open(directory, flag | os.O_WRONLY | os.O_CLOEXEC, 0o666)
+    except OSError:
+        return None
+    dev = os.fstat(fd).st_dev
+    if dev not in _TMPFILE_OK:
+        probe = os.path.join(directory, partial_name("probe"))
+        try:
+            _link_fd(fd, probe)
+            os.unlink(probe)
+            _TMPFILE_OK[dev] = True
+        except OSError:
+            _TMPFILE_OK[dev] = False
+        # a file that had a name is no longer O_TMPFILE: start again
+        os.close(fd)
+        return _unnamed_file(directory) if _TMPFILE_OK[dev] else None
+    if not _TMPFILE_OK[dev]:
+        os.close(fd)
+        return None
+    return fd
+
+
+class StagedFile:
+    """A file being written in `directory`: unnamed where the file system
+    allows (nothing is left if the process dies), else under a partial name;
+    :meth:`link` names it once it is complete."""
+
+    def __init__(self, directory: str, base: str) -> None:
+        self.dir = directory
         self.tmpname: Optional[str] = None
-        mode = 0o666
-        fd = _unnamed_file(self.dir, mode)
-        if fd is not None:
-            self.fd = fd
-        else:
-            self.fd, self.tmpname = tempfile.mkstemp(
-                dir=self.dir, prefix=f".{os.path.basename(self.path)}.", suffix=".partial")
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(self.fd, mode & ~umask)
+        fd = _unnamed_file(directory)
+        if fd is None:
+            self.tmpname = os.path.join(directory, partial_name(base))
+            fd = os.open(self.tmpname, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
+                         0o666)
+        self.fd = fd
 
     def write(self, data: memoryview) -> None:
         """Write all of `data` (partial writes are continued)."""
@@ -110,30 +222,31 @@ class AtomicFile:
             n = os.write(self.fd, data)
             data = data[n:]
 
-    def commit(self) -> None:
-        """Make the file durable and give it its name."""
+    def link(self, path: str, replace: bool) -> None:
+        """Make the file durable and name it `path` (in the same file system).
+        Without `replace`, an existing `path` is never touched: FileExistsError."""
         os.fsync(self.fd)
-        if self.tmpname is None:
-            proc = f"/proc/self/fd/{self.fd}"
-            if self.force:
-                tmp = os.path.join(self.dir, f".{os.path.basename(self.path)}.{os.getpid()}."
-                                             f"{secrets.token_hex(4)}.tmp")
-                os.link(proc, tmp, follow_symlinks=True)
-                os.replace(tmp, self.path)
-            else:
-                os.link(proc, self.path, follow_symlinks=True)  # fails if it appeared meanwhile
-        elif self.force:
-            os.replace(self.tmpname, self.path)
+        if replace:
+            if self.tmpname is None:
+                tmp = os.path.join(os.path.dirname(path), partial_name(os.path.basename(path)))
+                _link_fd(self.fd, tmp)
+                self.tmpname = tmp
+            os.replace(self.tmpname, path)           # atomic: the old file or the new one
         else:
-            os.link(self.tmpname, self.path)
-            os.unlink(self.tmpname)
+            try:
+                if self.tmpname is None:
+                    _link_fd(self.fd, path)
+                else:
+                    os.link(self.tmpname, path)
+            except FileExistsError:
+                raise _appeared(path) from None
+            if self.tmpname is not None:
+                os.unlink(self.tmpname)
         self.tmpname = None
-        os.close(self.fd)
-        self.fd = -1
-        sync_dir(self.dir)
+        self.discard()
 
     def discard(self) -> None:
-        """Drop the data; nothing is left under the target name."""
+        """Drop the file if it has no name yet; close it."""
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
@@ -145,30 +258,94 @@ class AtomicFile:
             self.tmpname = None
 
 
-def _unnamed_file(directory: str, mode: int) -> Optional[int]:
-    """An unnamed file (O_TMPFILE) in `directory` that can later be linked
-    into it, or None where that does not work (no O_TMPFILE, no /proc, or a
-    file system such as overlayfs that refuses the link)."""
-    flag = getattr(os, "O_TMPFILE", None)
-    if flag is None:
-        return None
+def _appeared(path: str) -> FileExistsError:
+    return FileExistsError(errno.EEXIST, "the output exists (it appeared while this run was "
+                                         "writing; use --force to overwrite)", path)
+
+
+class AtomicFile(StagedFile):
+    """A file that appears under `path` only once :meth:`commit` succeeds;
+    an existing `path` is replaced (atomically) only with `force`."""
+
+    def __init__(self, path: str, force: bool = False) -> None:
+        self.path = os.path.abspath(path)
+        self.force = force
+        if os.path.isdir(self.path):
+            raise IsADirectoryError(errno.EISDIR, "the output is a directory", path)
+        if os.path.lexists(self.path) and not force:
+            raise FileExistsError(errno.EEXIST, "the output exists (use --force to overwrite)",
+                                  path)
+        super().__init__(os.path.dirname(self.path), os.path.basename(self.path))
+
+    def commit(self) -> None:
+        """Make the file durable and give it its name."""
+        self.link(self.path, self.force)
+        sync_dir(self.dir)
+
+
+# renameat2(2) flags (Linux >= 3.15; ext4, tmpfs, xfs, btrfs)
+_RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
+
+
+def _renameat2(src: str, dst: str, flags: int) -> bool:
+    """renameat2(src, dst, flags); False where the system or the file system
+    lacks it (then nothing was done)."""
     try:
-        fd = os.open(directory, flag | os.O_WRONLY, mode)
-    except OSError:
-        return None
-    probe = os.path.join(directory, f".xavier-probe.{os.getpid()}.{secrets.token_hex(4)}")
+        import ctypes
+        fn = ctypes.CDLL(None, use_errno=True).renameat2
+    except (ImportError, OSError, AttributeError, TypeError):
+        return False
+    at_fdcwd = -100
+    if fn(at_fdcwd, os.fsencode(src), at_fdcwd, os.fsencode(dst), flags) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL):
+        return False
+    raise OSError(err, os.strerror(err), dst)
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        os.unlink(path)
+
+
+def _rename_dir(src: str, dst: str, force: bool) -> None:
+    """Rename the directory `src` to `dst`.  Without `force` an existing
+    `dst` is never removed or replaced (FileExistsError); with `force` an
+    existing directory `dst` is swapped out atomically, then removed."""
     try:
-        os.link(f"/proc/self/fd/{fd}", probe, follow_symlinks=True)
-    except OSError:
-        os.close(fd)
-        return None
-    os.unlink(probe)
-    # a linked-then-unlinked file is no longer O_TMPFILE: start again
-    os.close(fd)
+        if _renameat2(src, dst, _RENAME_NOREPLACE):
+            return
+    except OSError as e:
+        if e.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+            raise
+        if not force:
+            raise _appeared(dst) from None
+        if not os.path.isdir(dst):
+            raise FileExistsError(errno.EEXIST, "the output exists and is not a directory",
+                                  dst) from None
+        if _renameat2(src, dst, _RENAME_EXCHANGE):
+            _remove(src)                               # src now holds the old output
+            return
+    # No renameat2 here: a checked rename.  rename() refuses a non-empty
+    # directory or a file as `dst`; it would replace an empty directory made
+    # in the instant since the check, which holds nothing to lose.
+    if os.path.lexists(dst):
+        if not force:
+            raise _appeared(dst)
+        old = os.path.join(os.path.dirname(dst), partial_name(os.path.basename(dst)))
+        os.rename(dst, old)
+        os.rename(src, dst)
+        _remove(old)
+        return
     try:
-        return os.open(directory, flag | os.O_WRONLY, mode)
-    except OSError:
-        return None
+        os.rename(src, dst)
+    except OSError as e:
+        if e.errno in (errno.EEXIST, errno.ENOTEMPTY, errno.ENOTDIR, errno.EISDIR):
+            raise _appeared(dst) from None
+        raise
 
 
 def sync_dir(path: str) -> None:
@@ -188,9 +365,12 @@ def check_free_space(directory: str, nbytes: int) -> None:
     """Raise OSError(ENOSPC) up front if `directory` has less than `nbytes` free."""
     free = shutil.disk_usage(directory).free
     if nbytes > free:
+        need, have = _size(nbytes), _size(free)
+        if need == have:  # rounded alike: the exact counts say which is larger
+            need, have = f"{nbytes} bytes", f"{free} bytes"
         raise OSError(errno.ENOSPC,
-                      f"not enough free disk space: the output needs {_size(nbytes)} but "
-                      f"{directory} has {_size(free)} free")
+                      f"not enough free disk space: the output needs {need} but "
+                      f"{directory} has {have} free")
 
 
 def _size(n: int) -> str:
@@ -200,8 +380,9 @@ def _size(n: int) -> str:
 # ---- streaming --------------------------------------------------------------
 
 class Streamer:
-    """Writes tensors' data through two buffers of `chunk_bytes`: the sampler
-    fills one while a writer thread writes the other."""
+    """Writes tensors' data through two buffers of at most `chunk_bytes`
+    (never more than a tensor needs): the sampler fills one while a writer
+    thread writes the other."""
 
     def __init__(self, chunk_bytes: int, threads: int, progress: Optional[Progress]) -> None:
         if chunk_bytes < 1:
@@ -211,13 +392,14 @@ class Streamer:
         self.progress = progress
         self._bufs: List[Optional[np.ndarray]] = [None, None]
 
-    def _buffer(self, i: int, itemsize: int) -> np.ndarray:
+    def _buffer(self, i: int, nbytes: int) -> np.ndarray:
+        """`nbytes` bytes of buffer `i` (8-byte aligned, so any dtype's view is)."""
         buf = self._bufs[i]
-        if buf is None:  # allocated on first use: small outputs stay small
-            buf = self._bufs[i] = np.empty(max(self.chunk_bytes, 8) // 8, dtype=np.uint64)
-        return buf.view(np.uint8)[: max(itemsize, self.chunk_bytes // itemsize * itemsize)]
+        if buf is None or buf.nbytes < nbytes:  # allocated on first use: small outputs stay small
+            buf = self._bufs[i] = np.empty(-(-nbytes // 8), dtype=np.uint64)
+        return buf.view(np.uint8)[:nbytes]
 
-    def write(self, out: AtomicFile, tensors: Sequence[Tensor],
+    def write(self, out: StagedFile, tensors: Sequence[Tensor],
               prefix: Sequence[bytes] = ()) -> None:
         """`prefix` (headers) and then each tensor's data, into `out`."""
         with ThreadPoolExecutor(1, thread_name_prefix="xavier-writer") as pool:
@@ -227,7 +409,7 @@ class Streamer:
                     out.write(memoryview(data))
                 for i, (tensor, start, n) in enumerate(self._chunks(tensors)):
                     req = tensor.request
-                    buf = self._buffer(i % 2, req.storage.itemsize)[: n * req.storage.itemsize]
+                    buf = self._buffer(i % 2, n * req.storage.itemsize)
                     req.fill_range(buf.view(req.storage), start, tensor.key, self.threads)
                     if pending is not None:
                         pending.result()
@@ -251,6 +433,7 @@ class Streamer:
             self.progress(getattr(done, "nbytes"))
 
     def _chunks(self, tensors: Sequence[Tensor]) -> Iterator[Tuple[Tensor, int, int]]:
+        """(tensor, first element, element count) of each chunk, in file order."""
         for t in tensors:
             per = max(1, self.chunk_bytes // t.request.storage.itemsize)
             for start in range(0, t.request.size, per):
@@ -265,17 +448,102 @@ def output_bytes(fmt: str, tensors: Sequence[Tensor], metadata: Dict[str, str]) 
     return sum(len(npy_header(t.request)) for t in tensors) + data
 
 
+def reserved_key(key: str) -> bool:
+    """Metadata keys that xavier writes itself (a spec may not set them)."""
+    return key == "format" or key.startswith("xavier.")
+
+
+# ---- checks before anything is written --------------------------------------
+
+class OutputError(ValueError):
+    """An output that cannot be written as asked (found before writing)."""
+
+
+# What the official readers take: NumPy arrays of at most 64 dims (32 before
+# NumPy 2) whose dims and byte counts fit in a signed 64-bit integer;
+# safetensors headers of at most 100,000,000 bytes with no tensor called
+# "__metadata__" (the reserved key).
+MAX_RANK = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
+_INT64_MAX = 2**63 - 1
+SAFETENSORS_HEADER_MAX = 100_000_000
+
+
+def _short(name: str, limit: int = 60) -> str:
+    r = repr(name)
+    return r if len(r) <= limit else r[: limit - 5] + "...'" + f" ({len(name)} characters)"
+
+
+def check_output(path: str, fmt: str, tensors: Sequence[Tensor], metadata: Dict[str, str],
+                 force: bool) -> None:
+    """Everything about the output that can be known before writing:
+    OutputError (a ValueError) for what cannot be written, FileExistsError for
+    an existing output without `force`.  Stale partial files of killed
+    writers in the output's directory are removed."""
+    if fmt not in FORMATS:
+        raise OutputError(f"format must be one of {FORMATS}, got {fmt!r}")
+    if fmt == "npy" and len(tensors) != 1:
+        raise OutputError(f"a .npy file holds one tensor, got {len(tensors)}")
+    target = os.path.abspath(path)
+    parent, base = os.path.split(target)
+    if not os.path.isdir(parent):
+        raise OutputError(f"cannot write {path}: its directory {parent} does not exist"
+                          if not os.path.lexists(parent) else
+                          f"cannot write {path}: {parent} is not a directory")
+    if len(os.fsencode(base)) > _NAME_MAX:
+        raise OutputError(f"cannot write {_short(path)}: the name is longer than {_NAME_MAX} bytes")
+    for t in tensors:
+        dims = t.request.dims
+        if len(dims) > MAX_RANK:
+            raise OutputError(f"tensor {_short(t.name)} has {len(dims)} dims; NumPy reads at "
+                              f"most {MAX_RANK}")
+        if any(d > _INT64_MAX for d in dims) or t.request.nbytes > _INT64_MAX:
+            raise OutputError(f"tensor {_short(t.name)} of shape {dims} is too large: its dims "
+                              "and byte count must fit in a signed 64-bit integer")
+    if fmt == "dir":
+        check_dir_names(tensors)
+    if fmt == "safetensors":
+        for t in tensors:
+            if t.name == "__metadata__":
+                raise OutputError("a tensor cannot be called '__metadata__' in a safetensors "
+                                  "file (the format reserves that key)")
+        n = len(safetensors_header(tensors, metadata)) - 8
+        if n > SAFETENSORS_HEADER_MAX:
+            raise OutputError(f"the safetensors header would be {n} bytes; readers refuse more "
+                              f"than {SAFETENSORS_HEADER_MAX} (fewer tensors or less metadata)")
+    if os.path.lexists(target):
+        if not force:
+            raise FileExistsError(errno.EEXIST, "the output exists (use --force to overwrite)",
+                                  path)
+        if (fmt == "dir") != os.path.isdir(target):
+            raise FileExistsError(errno.EEXIST, "the output exists and is not a directory"
+                                  if fmt == "dir" else "the output is a directory", path)
+    remove_stale_partials(parent)
+
+
 def check_dir_names(tensors: Sequence[Tensor]) -> None:
     """Tensor names must be usable as file names (NAME.npy) in a directory."""
     seen = set()
     for t in tensors:
         n = t.name
         if not n or "/" in n or "\\" in n or "\0" in n or n in (".", "..") or n.startswith("."):
-            raise ValueError(f"tensor name {n!r} cannot be a file name in an output directory "
-                             "(no '/', '\\\\', NUL or leading '.'); write a .safetensors file")
+            raise OutputError(f"tensor name {_short(n)} cannot be a file name in an output "
+                              "directory (no '/', '\\\\', NUL or leading '.'); write a "
+                              ".safetensors file")
+        if len(os.fsencode(n + ".npy")) > _NAME_MAX:
+            raise OutputError(f"tensor name {_short(n)} is too long for a file name ({n}.npy "
+                              f"must fit in {_NAME_MAX} bytes); write a .safetensors file")
         if n.lower() in seen:
-            raise ValueError(f"tensor names {n!r} and another differ only in case")
+            raise OutputError(f"tensor names {_short(n)} and another differ only in case")
         seen.add(n.lower())
+
+
+# ---- writing ----------------------------------------------------------------
+
+def safetensors_order(tensors: Sequence[Tensor]) -> List[Tensor]:
+    """The tensors in file order: larger items first (stable), so each
+    tensor's data start at a multiple of its item size, as the official
+    writer arranges them (offsets must be contiguous: no padding between)."""
+    return sorted(tensors, key=lambda t: -t.request.storage.itemsize)
 
 
 def write_file(path: str, fmt: str, tensors: Sequence[Tensor], metadata: Dict[str, str],
@@ -283,62 +551,71 @@ def write_file(path: str, fmt: str, tensors: Sequence[Tensor], metadata: Dict[st
                progress: Optional[Progress] = None) -> None:
     """Write `tensors` to `path` as one .npy (a single tensor), a safetensors
     file or (``fmt="dir"``) a directory of NAME.npy files."""
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
-    if fmt == "npy" and len(tensors) != 1:
-        raise ValueError(f"a .npy file holds one tensor, got {len(tensors)}")
+    check_output(path, fmt, tensors, metadata, force)
     if fmt == "dir":
-        check_dir_names(tensors)
         _write_dir(path, tensors, chunk_bytes, threads, force, progress)
         return
     parent = os.path.dirname(os.path.abspath(path))
     out = AtomicFile(path, force)
     try:
         check_free_space(parent, output_bytes(fmt, tensors, metadata))
-        prefix = [safetensors_header(tensors, metadata)] if fmt == "safetensors" \
-            else [npy_header(tensors[0].request)]
+        if fmt == "safetensors":
+            tensors = safetensors_order(tensors)
+            prefix = [safetensors_header(tensors, metadata)]
+        else:
+            prefix = [npy_header(tensors[0].request)]
         Streamer(chunk_bytes, threads, progress).write(out, tensors, prefix)
         out.commit()
     finally:
         out.discard()
 
 
+# Unnamed files held open at once in directory mode; past this many, they are
+# linked into a (partial) staging directory as they are done.
+_HELD_MAX = 256
+
+
 def _write_dir(path: str, tensors: Sequence[Tensor], chunk_bytes: int, threads: int,
                force: bool, progress: Optional[Progress]) -> None:
+    """Each tensor to an unnamed file; once all are done, a hidden staging
+    directory gets their names and is renamed to `path`.  A killed run so
+    leaves nothing behind (up to _HELD_MAX tensors, on O_TMPFILE file
+    systems) or a partial directory that a later run removes."""
     target = os.path.abspath(path)
     parent, base = os.path.split(target)
-    if os.path.lexists(target) and not (force and os.path.isdir(target)):
-        raise FileExistsError(errno.EEXIST, "the output exists" + (
-            " and is not a directory" if force else " (use --force to overwrite)"), path)
     check_free_space(parent, output_bytes("dir", tensors, {}))
-    tmpdir = tempfile.mkdtemp(dir=parent, prefix=f".{base}.", suffix=".partial")
+    streamer = Streamer(chunk_bytes, threads, progress)
+    held: List[Tuple[str, StagedFile]] = []
+    staging: Optional[str] = None
+
+    def name_held() -> str:
+        nonlocal staging
+        if staging is None:
+            stage = os.path.join(parent, partial_name(base))
+            os.mkdir(stage)
+            staging = stage
+        for name, f in held:
+            f.link(os.path.join(staging, name + ".npy"), replace=False)
+        held.clear()
+        return staging
+
     try:
-        streamer = Streamer(chunk_bytes, threads, progress)
         for t in tensors:
-            out = AtomicFile(os.path.join(tmpdir, t.name + ".npy"))
-            try:
-                streamer.write(out, [t], [npy_header(t.request)])
-                out.commit()
-            finally:
-                out.discard()
-        os.chmod(tmpdir, 0o777 & ~_umask())
-        old = None
-        if os.path.lexists(target):
-            old = tempfile.mkdtemp(dir=parent, prefix=f".{base}.", suffix=".old")
-            os.rename(target, os.path.join(old, base))
-        os.rename(tmpdir, target)
+            f = StagedFile(parent, base)
+            held.append((t.name, f))
+            streamer.write(f, [t], [npy_header(t.request)])
+            if f.tmpname is not None or len(held) >= _HELD_MAX:
+                name_held()
+        sync_dir(name_held())
+        assert staging is not None
+        _rename_dir(staging, target, force)
+        staging = None
         sync_dir(parent)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    finally:
+        for _, f in held:
+            f.discard()
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 # ---- reading back (xavier info) ---------------------------------------------

@@ -39,12 +39,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Tuple
 
 import numpy as np
 
 from ._api import SeedLike, as_seed_sequence, named_seed, seed_key
-from ._files import Tensor
+from ._files import Tensor, reserved_key
 from ._request import OPTIONS, Request, check_init, request
 
 _TOP = ("seed", "defaults", "tensors", "metadata")
@@ -71,9 +71,13 @@ def read_spec_file(path: str) -> Dict[str, Any]:
         raw = f.read()
     if path.lower().endswith(".json"):
         try:
-            data = json.loads(raw.decode("utf-8"))
+            data = json.loads(raw.decode("utf-8"), object_pairs_hook=_no_duplicates)
         except (UnicodeDecodeError, json.JSONDecodeError) as e:
             raise SpecError(f"{path}: not valid JSON: {e}") from None
+        except SpecError as e:
+            raise SpecError(f"{path}: not a spec: {e}") from None
+        except RecursionError:
+            raise SpecError(f"{path}: not a spec: nested too deeply") from None
     else:
         try:
             import tomllib
@@ -87,9 +91,21 @@ def read_spec_file(path: str) -> Dict[str, Any]:
             data = tomllib.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise SpecError(f"{path}: not valid TOML: {e}") from None
+        except RecursionError:
+            raise SpecError(f"{path}: not a spec: nested too deeply") from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: the spec must be a table")
     return data
+
+
+def _no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
+    """A JSON object's dict; a key given twice is an error (TOML refuses it too)."""
+    out: Dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise SpecError(f"duplicate key {k!r}")
+        out[k] = v
+    return out
 
 
 def parse_spec(data: Mapping[str, Any], seed: SeedLike = None, where: str = "spec") -> Spec:
@@ -119,6 +135,10 @@ def parse_spec(data: Mapping[str, Any], seed: SeedLike = None, where: str = "spe
     if not isinstance(metadata, dict) or not all(isinstance(k, str) and isinstance(v, str)
                                                  for k, v in metadata.items()):
         raise SpecError(f"{where}: metadata must be a table of strings")
+    taken = sorted(k for k in metadata if reserved_key(k))
+    if taken:
+        raise SpecError(f"{where}: metadata key(s) {', '.join(map(repr, taken))} are written by "
+                        "xavier itself (format, xavier.*); choose other names")
     out: List[Tensor] = []
     entries: Dict[str, Dict[str, Any]] = {}
     for name, entry in tensors.items():
@@ -136,6 +156,8 @@ def parse_spec(data: Mapping[str, Any], seed: SeedLike = None, where: str = "spe
 def _resolve(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[Request, Dict[str, Any]]:
     if "shape" not in entry:
         raise ValueError("no shape")
+    if "init" not in entry and "init" not in defaults:
+        raise ValueError("missing init (add init = \"glorot_uniform\" or another)")
     init = check_init(entry.get("init", defaults.get("init")))
     takes = OPTIONS[init]
     unknown = sorted(set(entry) - set(_ENTRY) - set(takes))
@@ -153,4 +175,9 @@ def _resolve(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[Req
 
 def load_spec(path: str, seed: SeedLike = None) -> Spec:
     """Read and check the spec file at `path`."""
-    return parse_spec(read_spec_file(path), seed, where=os.path.basename(path))
+    data = read_spec_file(path)
+    where = os.path.basename(path)
+    try:
+        return parse_spec(data, seed, where=where)
+    except RecursionError:  # a value nested thousands deep, met while checking it
+        raise SpecError(f"{where}: a value is nested too deeply") from None
