@@ -6,11 +6,13 @@ Memory: two buffers of `chunk_bytes` each.  One is filled by the sampler
 (OpenMP threads, GIL released) while the other is written by a writer
 thread, so generation and disk writes overlap.
 
-Atomicity: the data goes to an unnamed file in the target's directory
-(Linux O_TMPFILE; elsewhere a hidden ``.NAME.*.partial`` file) that is
-fsync'ed and linked or renamed to the target name only when complete.  An
-interrupted or failed run leaves nothing under the target name (and, with
-O_TMPFILE, nothing at all even when killed with SIGKILL).
+Atomicity: the data go to an unnamed file in the target's directory
+(Linux O_TMPFILE; elsewhere a hidden partial file whose name says which
+process wrote it) that is fsync'ed and linked or renamed to the target name
+only when complete; an existing target is replaced only with ``force``.
+An interrupted or failed run leaves nothing under the target name; a killed
+one leaves nothing at all with O_TMPFILE, else a partial that the next run
+into the directory removes.
 """
 from __future__ import annotations
 
