@@ -81,6 +81,12 @@ def test_bad_arguments_raise_when_the_array_is_made():
         xd.normal((3, 3), seed="x")
 
 
+def test_huge_thread_counts_are_clamped_as_in_the_api():
+    with pytest.warns(RuntimeWarning, match="threads"):
+        arr = xd.glorot_uniform((300, 200), chunks=(100, 50), seed=4, threads=10**10)
+    assert np.array_equal(arr.compute(), xavier.glorot_uniform((300, 200), seed=4))
+
+
 def test_block_runs():
     assert block_runs((4, 5, 6), (0, 0, 0), (4, 5, 6)).tolist() == [0]
     assert block_runs((4, 5, 6), (1, 0, 0), (2, 5, 6)).tolist() == [30]

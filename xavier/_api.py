@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, NoReturn, Optional, Tuple, Union
 import numpy as np
 
 from . import _core
-from ._fans import ShapeLike, normalize_shape
+from ._fans import ShapeLike, normalize_shape, show_int
 from ._version import __version__
 
 SeedLike = Union[None, int, np.integer, np.random.SeedSequence]
@@ -45,6 +45,10 @@ _MEMCHECK_BYTES = 1 << 30
 
 
 # ---- seeds ------------------------------------------------------------------
+
+# Refused where a number is due: bools, and NumPy's timedeltas (np.integer
+# subclasses that operator.index refuses).
+_NOT_NUMBERS = (bool, np.bool_, np.timedelta64)
 
 _KEYS: Dict[int, np.ndarray] = {}   # keys of recent int seeds (read-only arrays)
 _KEYS_MAX = 4096
@@ -76,13 +80,13 @@ def as_seed_sequence(seed: SeedLike) -> np.random.SeedSequence:
         return seed
     if seed is None:
         return np.random.SeedSequence()
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (numbers.Integral, np.integer)):
+    if isinstance(seed, _NOT_NUMBERS) or not isinstance(seed, (numbers.Integral, np.integer)):
         raise TypeError(
             f"seed must be None, a non-negative int or a SeedSequence, got {type(seed).__name__}"
         )
     value = operator.index(seed)
     if value < 0:
-        raise ValueError(f"seed must be non-negative, got {value}")
+        raise ValueError(f"seed must be non-negative, got {show_int(value)}")
     return np.random.SeedSequence(value)
 
 
@@ -115,17 +119,58 @@ def named_seed(seed: SeedLike, name: str) -> np.random.SeedSequence:
 
 # ---- argument checks --------------------------------------------------------
 
-def _check_threads(threads: Optional[int]) -> int:
+# Threads per CPU that a fill may use (see max_useful_threads).
+THREADS_PER_CPU = 4
+
+
+def max_useful_threads() -> int:
+    """The most threads a fill uses: THREADS_PER_CPU times the CPUs this
+    process may run on (its affinity mask where the OS has one).
+
+    A few threads per CPU cost nothing measurable, and let tests compare
+    teams larger than a small machine; thousands (``threads=10**9`` on a
+    large array) exhaust memory inside the OpenMP runtime, which kills the
+    process.  OpenMP's own thread limit (OMP_THREAD_LIMIT) applies on top."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # no affinity masks (macOS, Windows)
+        cpus = os.cpu_count() or 1
+    return THREADS_PER_CPU * max(1, cpus)
+
+
+def check_threads(threads: Optional[int]) -> int:
+    """The thread count to fill with: None is OpenMP's default; an int >= 1
+    above :func:`max_useful_threads` is clamped to it with a RuntimeWarning
+    (the values never depend on threads).  Every entry point that takes a
+    thread count checks it here."""
     if threads is None:
         return max(1, _core.max_threads())
-    if isinstance(threads, (bool, np.bool_)) or not isinstance(threads, (numbers.Integral, np.integer)):
+    if isinstance(threads, _NOT_NUMBERS) or not isinstance(threads, (numbers.Integral, np.integer)):
         raise TypeError(f"threads must be None or an int >= 1, got {type(threads).__name__}")
     value = operator.index(threads)
     if value < 1:
-        raise ValueError(f"threads must be >= 1, got {value}")
+        raise ValueError(f"threads must be >= 1, got {show_int(value)}")
     if value > 1 and _core.forked_after_openmp():
         _warn_forked()
-    return min(value, 1 << 16)
+    if value > THREADS_PER_CPU:  # (the cap is at least this: no system call below it)
+        cap = max_useful_threads()
+        if value > cap:
+            warnings.warn(
+                f"xavier: threads ({show_int(value)}) is more than the {cap} threads this process "
+                f"can use ({THREADS_PER_CPU} per CPU it may run on); using {cap}, with the same "
+                "values", RuntimeWarning, stacklevel=_caller_stacklevel())
+            return cap
+    return value
+
+
+def _caller_stacklevel() -> int:
+    """The stacklevel of warnings.warn, called by our caller, that points at
+    the user's line: the first frame outside this package."""
+    level, frame = 1, sys._getframe(1)  # type: Tuple[int, Optional[types.FrameType]]
+    here = os.path.dirname(os.path.abspath(__file__))
+    while frame is not None and frame.f_code.co_filename.startswith(here):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 _FORK_WARNED = False
@@ -135,23 +180,21 @@ def _warn_forked() -> None:
     global _FORK_WARNED
     if not _FORK_WARNED:
         _FORK_WARNED = True
-        # point at the caller's line: the first frame outside this package
-        level, frame = 1, sys._getframe(0)  # type: Tuple[int, Optional[types.FrameType]]
-        here = os.path.dirname(os.path.abspath(__file__))
-        while frame is not None and frame.f_code.co_filename.startswith(here):
-            level, frame = level + 1, frame.f_back
         warnings.warn(
             "xavier: this process was forked after a parallel fill, and GNU OpenMP cannot "
             "start threads in such a child; fills here run on one thread (same values). "
             "Use the 'spawn' or 'forkserver' start method for parallel fills in workers.",
-            RuntimeWarning, stacklevel=level)
+            RuntimeWarning, stacklevel=_caller_stacklevel())
 
 
 def as_real(value: object, name: str) -> float:
     """`value` (the argument called `name`) as a float: any real number, bools excluded."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+    if isinstance(value, _NOT_NUMBERS) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int or Fraction beyond floats: the infinity it rounds to
+        return -math.inf if value < 0 else math.inf
 
 
 def _check_real(value: object, name: str) -> float:
@@ -237,10 +280,10 @@ def _available_memory() -> Optional[int]:
 
 
 def _new_array(dims: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
-    size = math.prod(dims)
-    nbytes = size * dtype.itemsize
-    if nbytes > sys.maxsize or any(d > sys.maxsize for d in dims):
-        raise ValueError(f"shape {dims} is too large: {nbytes} bytes of {dtype}")
+    nbytes = math.prod(dims) * dtype.itemsize
+    # NumPy's limit, on the nonzero dims: zero-size shapes included
+    if math.prod(d for d in dims if d) * dtype.itemsize > sys.maxsize:
+        raise ValueError(f"shape {dims} is too large: over {sys.maxsize} bytes of {dtype}")
     if nbytes > _MEMCHECK_BYTES:
         avail = _available_memory()
         if avail is not None and nbytes > avail:
@@ -252,6 +295,8 @@ def _new_array(dims: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         return np.empty(dims, dtype=dtype)
     except MemoryError:
         raise MemoryError(f"cannot allocate {nbytes} bytes for shape {dims} of {dtype}") from None
+    except ValueError as e:  # NumPy's other limits (at most 64 dims)
+        raise ValueError(f"shape {dims}: {e}") from None
 
 
 def _check_out(out: object, dims: Optional[Tuple[int, ...]], dtype: np.dtype) -> np.ndarray:
@@ -289,7 +334,7 @@ def fill(arr: np.ndarray, kind: int, params: Tuple[float, ...], key: np.ndarray,
 def _sample(shape: Optional[ShapeLike], dist: int, params: Tuple[float, ...], dt: np.dtype,
             seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
     dims = None if (shape is None and out is not None) else normalize_shape(shape)
-    nthreads = _check_threads(threads)
+    nthreads = check_threads(threads)
     key = seed_key(seed)
     if out is not None:
         arr = _check_out(out, dims, dt)
@@ -395,7 +440,9 @@ def uniform(shape: ShapeLike, low: float = 0.0, high: float = 1.0, *, dtype: DTy
         written directly, others through a chunked buffer (same values).
     threads : int, optional
         Threads to use; None means OpenMP's default (all cores, or
-        OMP_NUM_THREADS).  The values never depend on it.
+        OMP_NUM_THREADS).  The values never depend on it.  At most 4 per
+        CPU this process may run on (``xavier._api.max_useful_threads()``):
+        more is clamped to that, with a RuntimeWarning.
 
     Returns
     -------

@@ -3,50 +3,83 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Sequence
-from typing import Optional, Tuple, Union
+import sys
+from collections.abc import Iterable, Mapping, Sequence, Set
+from typing import Optional, Tuple, Union, cast
 
 ShapeLike = Union[int, Sequence[int]]
 
 LAYOUTS = ("keras", "torch")
 
 
-def normalize_shape(shape: object, name: str = "shape") -> Tuple[int, ...]:
-    """Return `shape` as a tuple of non-negative Python ints, or raise.
+# The most a dim, a shape's element count or a fan may be: NumPy's (np.intp's).
+MAX_SIZE = sys.maxsize
 
-    An int is a 1-D shape.  Each dim must be an integer (``operator.index``);
-    bools, floats and strings are refused with TypeError, negative dims with
-    ValueError.
-    """
-    if isinstance(shape, (str, bytes)) or isinstance(shape, bool):
-        raise TypeError(f"{name} must be an int or a sequence of ints, got {shape!r}")
+
+def show_int(value: int) -> str:
+    """`value` for an error message: ints of thousands of digits cannot be
+    printed (Python's int-to-str limit), and hundreds would bury the message."""
+    if value.bit_length() <= 128:
+        return str(value)
+    return f"{'a negative' if value < 0 else 'an'} int of {value.bit_length()} bits"
+
+
+def int_tuple(values: object, name: str) -> Tuple[int, ...]:
+    """`values` (an int or a sequence of ints) as a tuple of ints in
+    ``[0, MAX_SIZE]``, or raise TypeError / ValueError naming `name`.
+
+    Bools, floats and strings are refused.  So are sets, dicts, iterators and
+    0-d arrays, as NumPy refuses them for a shape: a set's or a dict's order
+    is arbitrary, and an iterator would be used up."""
+    if isinstance(values, (str, bytes, bool)):
+        raise TypeError(f"{name} must be an int or a sequence of ints, got {values!r}")
+    dims: Tuple[object, ...]
     try:
-        dims = (operator.index(shape),)  # type: ignore[arg-type]
+        dims = (operator.index(values),)  # type: ignore[arg-type]
     except TypeError:
-        if not isinstance(shape, Sequence) and not hasattr(shape, "__iter__"):
+        if isinstance(values, (Mapping, Set)) or getattr(values, "ndim", 1) == 0 or not (
+                hasattr(values, "__len__") and hasattr(values, "__getitem__")):
             raise TypeError(
-                f"{name} must be an int or a sequence of ints, got {type(shape).__name__}"
+                f"{name} must be an int or a sequence of ints, got {type(values).__name__}"
             ) from None
-        dims = tuple(shape)
+        dims = tuple(cast(Iterable[object], values))
     out = []
     for d in dims:
         if isinstance(d, bool):
             raise TypeError(f"{name} dims must be integers, got {d!r}")
         try:
-            v = operator.index(d)
+            v = operator.index(d)  # type: ignore[arg-type]
         except TypeError:
             raise TypeError(f"{name} dims must be integers, got {d!r}") from None
         if v < 0:
-            raise ValueError(f"{name} dims must be non-negative, got {tuple(dims)!r}")
+            raise ValueError(f"{name} dims must be non-negative, got {show_int(v)}")
+        if v > MAX_SIZE:
+            raise ValueError(f"{name} dims must be at most {MAX_SIZE}, got {show_int(v)}")
         out.append(v)
     return tuple(out)
+
+
+def normalize_shape(shape: object, name: str = "shape") -> Tuple[int, ...]:
+    """Return `shape` as a tuple of non-negative Python ints, or raise.
+
+    An int is a 1-D shape; otherwise a sequence (not a set, dict or
+    iterator).  Each dim must be an integer (``operator.index``); bools,
+    floats and strings are refused with TypeError, negative dims with
+    ValueError.  So are shapes whose nonzero dims multiply to more than
+    MAX_SIZE, as NumPy refuses them (zero-size shapes included).
+    """
+    dims = int_tuple(shape, name)
+    if math.prod(d for d in dims if d) > MAX_SIZE:
+        raise ValueError(f"{name} {dims} is too large: its nonzero dims multiply to more "
+                         f"than {MAX_SIZE}")
+    return dims
 
 
 AxisLike = Union[int, Sequence[int]]
 
 
 def check_layout(layout: object) -> str:
-    if layout not in LAYOUTS:
+    if not isinstance(layout, str) or layout not in LAYOUTS:  # (`in` would compare arrays)
         raise ValueError(f"layout must be one of {LAYOUTS}, got {layout!r}")
     return str(layout)
 

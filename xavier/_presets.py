@@ -8,6 +8,7 @@ truncated at two standard deviations, as Keras and JAX define them.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from typing import Any, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from . import _core
 from ._api import (DTypeLike, ParamsOf, SeedLike, _check_float_array, _check_nonneg, normal_params,
                    sample, truncnorm_params, uniform_params)
-from ._fans import AxisLike, ShapeLike, compute_fans, normalize_shape
+from ._fans import AxisLike, ShapeLike, compute_fans, int_tuple, normalize_shape
 
 ArrayT = TypeVar("ArrayT", bound=np.ndarray)
 FansLike = Union[Tuple[int, int], Sequence[int], np.ndarray]
@@ -49,10 +50,10 @@ def _fans_of(dims: Tuple[int, ...], fans: Optional[FansLike], layout: Optional[s
     if fans is None:
         return compute_fans(dims, layout, in_axis=in_axis, out_axis=out_axis,
                             batch_axis=batch_axis)
-    if isinstance(fans, (str, bytes)) or not hasattr(fans, "__len__") or len(fans) != 2:
+    pair = int_tuple(fans, "fans")
+    if len(pair) != 2:
         raise TypeError(f"fans must be a pair (fan_in, fan_out), got {fans!r}")
-    fan_in, fan_out = normalize_shape(fans, "fans")
-    return fan_in, fan_out
+    return pair[0], pair[1]
 
 
 def scaled_dist(dims: Tuple[int, ...], scale: float, mode: str, distribution: str, gain: object,
@@ -65,20 +66,34 @@ def scaled_dist(dims: Tuple[int, ...], scale: float, mode: str, distribution: st
     mode = check_mode(mode)
     distribution = check_distribution(distribution)
     fan_in, fan_out = _fans_of(dims, fans, layout, in_axis, out_axis, batch_axis)
+    # fans are at most MAX_SIZE (checked shapes and fans), so n is a finite float
     n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
     if math.prod(dims) == 0:
         g = 0.0
     elif n <= 0:
-        what = "fan_in + fan_out" if mode == "fan_avg" else mode
-        raise ValueError(f"{what} must be positive, got {2 * n if mode == 'fan_avg' else n}")
+        what, got = ("fan_in + fan_out", fan_in + fan_out) if mode == "fan_avg" else (mode, n)
+        source = f"shape {dims}" if fans is None else f"fans={fans!r}"
+        raise ValueError(f"{what} must be positive, got {got} (from {source})")
     if distribution == "uniform":
         a = g * math.sqrt(3.0 * scale / n) if g else 0.0
-        return _core.UNIFORM, lambda code: uniform_params(-a, a, code)
+        return _core.UNIFORM, _naming(lambda code: uniform_params(-a, a, code), g, scale)
     s = g * math.sqrt(scale / n) if g else 0.0
     if distribution == "normal" or s == 0:  # (an empty [-2 sd, 2 sd] is all zeros)
-        return _core.NORMAL, lambda code: normal_params(0.0, s, code)
+        return _core.NORMAL, _naming(lambda code: normal_params(0.0, s, code), g, scale)
     sd = s / TRUNCATED_STD
-    return _core.TRUNCNORM, lambda code: truncnorm_params(0.0, sd, -2 * sd, 2 * sd, code)
+    return _core.TRUNCNORM, _naming(
+        lambda code: truncnorm_params(0.0, sd, -2 * sd, 2 * sd, code), g, scale)
+
+
+def _naming(params_of: ParamsOf, gain: float, scale: float) -> ParamsOf:
+    """`params_of`, whose errors (bounds beyond the dtype) name the arguments
+    that set the bounds, gain and scale, rather than the sampler's own."""
+    def checked(code: int) -> Tuple[float, ...]:
+        try:
+            return params_of(code)
+        except ValueError as e:
+            raise ValueError(f"gain={gain} and scale={scale} are too large: {e}") from None
+    return checked
 
 
 def _scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str, gain: object,
@@ -432,7 +447,12 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
             slope = param
         else:
             raise ValueError(f"negative_slope {param} not a valid number")
-        return math.sqrt(2.0 / (1 + slope**2))
+        if slope != slope:  # NaN (torch returns a NaN gain, which no sampler takes)
+            raise ValueError(f"negative_slope {param} not a valid number")
+        try:
+            return math.sqrt(2.0 / (1 + slope**2))
+        except OverflowError:  # |slope| > 1e154 (torch raises): 1 + slope**2 is slope**2
+            return float(Fraction(math.sqrt(2.0)) / abs(Fraction(slope)))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")

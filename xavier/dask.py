@@ -27,7 +27,7 @@ from typing import Any, Callable, Tuple
 
 import numpy as np
 
-from ._api import SeedLike, seed_key
+from ._api import SeedLike, check_threads, seed_key
 from ._request import SAMPLERS, Request, capture
 
 __all__ = ["from_request", *SAMPLERS]
@@ -48,8 +48,7 @@ def from_request(req: Request, seed: SeedLike = None, chunks: Any = "auto",
     from dask.array.core import normalize_chunks
     from dask.base import tokenize
 
-    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be an int >= 1, got {threads!r}")
+    threads = check_threads(threads)
     key = tuple(int(k) for k in seed_key(seed))
     dt = req.array_dtype()
     norm = normalize_chunks(chunks, req.dims, dtype=dt)  # type: ignore[no-untyped-call, unused-ignore]

@@ -32,7 +32,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 import numpy as np
 
-from ._api import DTypeLike, as_real, normal, truncated_normal, uniform
+from ._api import DTypeLike, _check_nonneg, _check_real, as_real, normal, truncated_normal, uniform
 from ._fans import ShapeLike, normalize_shape
 from ._presets import variance_scaling
 
@@ -229,7 +229,7 @@ class RandomUniform(_RandomInitializer):
     """Keras's ``RandomUniform(minval, maxval, seed)``: U[minval, maxval)."""
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: Seed = None) -> None:
-        self.minval, self.maxval = as_real(minval, "minval"), as_real(maxval, "maxval")
+        self.minval, self.maxval = _check_real(minval, "minval"), _check_real(maxval, "maxval")
         super().__init__(seed)
 
     def __call__(self, shape: ShapeLike, dtype: DTypeLike = None) -> np.ndarray:
@@ -243,7 +243,7 @@ class RandomNormal(_RandomInitializer):
     """Keras's ``RandomNormal(mean, stddev, seed)``."""
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Seed = None) -> None:
-        self.mean, self.stddev = as_real(mean, "mean"), as_real(stddev, "stddev")
+        self.mean, self.stddev = _check_real(mean, "mean"), _check_nonneg(stddev, "stddev")
         super().__init__(seed)
 
     def __call__(self, shape: ShapeLike, dtype: DTypeLike = None) -> np.ndarray:
@@ -258,8 +258,10 @@ class TruncatedNormal(RandomNormal):
     standard deviations of the mean excluded (stddev is before truncation)."""
 
     def __call__(self, shape: ShapeLike, dtype: DTypeLike = None) -> np.ndarray:
-        return truncated_normal(shape, self.mean, self.stddev, self.mean - 2 * self.stddev,
-                                self.mean + 2 * self.stddev, dtype=dtype, seed=self.seed)
+        a, b = self.mean - 2 * self.stddev, self.mean + 2 * self.stddev
+        if not a < b:  # stddev 0, or below mean's spacing: every value is the mean
+            return normal(shape, self.mean, 0.0, dtype=dtype, seed=self.seed)
+        return truncated_normal(shape, self.mean, self.stddev, a, b, dtype=dtype, seed=self.seed)
 
 
 _CLASSES: Dict[str, Type[Initializer]] = {

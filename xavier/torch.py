@@ -125,7 +125,7 @@ def _fill(tensor: torch.Tensor, dist: int, params_of: _api.ParamsOf,
     """Check everything, then write the stream into the tensor's memory."""
     code = _TYPES[tensor.dtype]
     params = params_of(code)
-    nthreads = _api._check_threads(threads)
+    nthreads = _api.check_threads(threads)
     if generator is not None and seed is not None:
         raise ValueError("give generator or seed, not both")
     _check_writable(tensor)
@@ -477,7 +477,7 @@ def fast_init(*, threads: Optional[int] = None) -> Iterator[None]:
     """
     global _patch_users
     if threads is not None:
-        _api._check_threads(threads)
+        _api.check_threads(threads)
     with _patch_lock:
         if _patch_users == 0:
             _install()
@@ -559,7 +559,7 @@ def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: Seed
         if dist_name != "normal":
             raise ValueError(f"truncated=True needs a normal scheme, got {scheme!r}")
         dist_name = "truncated_normal"
-    nthreads = _api._check_threads(threads)
+    nthreads = _api.check_threads(threads)
     base = _api.as_seed_sequence(_draw_seed(None) if seed is None else seed)
     # (name, parameter, kind or None for zeros, parameters): all checked first
     work: List[Tuple[str, torch.nn.Parameter, Optional[int], Tuple[float, ...]]] = []
