@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import xavier
-from xavier import _cli, _files
+from xavier import _cli, _files, _reader
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
@@ -119,7 +119,7 @@ def test_seed_none_is_reported_and_reproducible(tmp_path, capsys):
     seed = int(err.rsplit("seed ", 1)[1])
     assert np.array_equal(safetensors_numpy.load_file(str(out))["weight"],
                           xavier.glorot_uniform((20, 30), seed=seed))
-    _, _, meta = _files.read_tensors(str(out))
+    _, _, meta = _reader.read_tensors(str(out))
     assert meta["xavier.seed"] == str(seed)
 
 
@@ -199,7 +199,7 @@ def test_spec_to_safetensors_loads_with_the_safetensors_library(tmp_path):
             assert np.array_equal(t.view(torch.int16).numpy().view(np.uint16), bits(ref))
         else:
             assert np.array_equal(bits(t.numpy()), bits(ref)), name
-    _, tensors, meta = _files.read_tensors(str(out))
+    _, tensors, meta = _reader.read_tensors(str(out))
     assert meta["model"] == "demo" and meta["xavier.seed"] == "7"
     assert json.loads(meta["xavier.tensors"])["fc1.weight"]["gain"] == 1.5
 
@@ -433,8 +433,8 @@ def test_info_statistics_match_numpy(tmp_path, capsys):
 def test_info_reads_in_chunks(tmp_path):
     w = xavier.normal((1000, 999), 3.0, 2.0, seed=1, dtype=np.float64)
     np.save(tmp_path / "w.npy", w)
-    (t,) = _files.read_tensors(str(tmp_path / "w.npy"))[1]
-    stats = _files.tensor_stats(t, chunk_bytes=4096 + 8)
+    (t,) = _reader.read_tensors(str(tmp_path / "w.npy"))[1]
+    stats = _reader.tensor_stats(t, chunk_bytes=4096 + 8)
     assert stats["count"] == w.size and stats["nonfinite"] == 0
     assert stats["mean"] == pytest.approx(w.mean(), rel=1e-12)
     assert stats["std"] == pytest.approx(w.std(), rel=1e-12)

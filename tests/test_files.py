@@ -238,9 +238,10 @@ def test_free_space_message_tells_close_figures_apart(tmp_path, monkeypatch):
 
 def test_huge_thread_counts_on_the_command_line(tmp_path, capsys):
     out = tmp_path / "w.npy"
-    with pytest.warns(RuntimeWarning, match="threads"):
-        assert run("generate", "--shape", 64, 64, "--seed", 1, "--threads", 10**10, "-q",
-                   "-o", out) == 0
+    assert run("generate", "--shape", 64, 64, "--seed", 1, "--threads", 10**10, "-q",
+               "-o", out) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("xavier: warning: threads (10000000000) is more than") and err.count("\n") == 1
     assert np.array_equal(np.load(out), xavier.glorot_uniform((64, 64), seed=1))
 
 
@@ -483,3 +484,38 @@ def test_a_concurrent_cleaner_never_takes_a_live_partial(tmp_path, monkeypatch):
         t.join()
     assert not errors
     assert len(os.listdir(tmp_path)) == 10
+
+
+def _catches(pid, signum):
+    """Whether process `pid` has a handler for `signum` (SigCgt in /proc)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            caught = next(int(line.split()[1], 16) for line in f if line.startswith("SigCgt"))
+    except (OSError, StopIteration):
+        return False
+    return bool(caught >> (signum - 1) & 1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_at_start_up_is_a_clean_interrupt(tmp_path, sig):
+    """The handlers go in before NumPy and the core load: a signal in the
+    first moment after they do (while everything else still loads) ends the
+    run with the message and 128 + signal, never a traceback."""
+    # importing the entry point loads neither NumPy nor the core: main() gets
+    # to install its handlers before the slow part of start-up
+    code = "import sys, xavier._cli; print(sorted(m for m in sys.modules if 'numpy' in m or " \
+           "m == 'xavier._core'))"
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                       cwd=tmp_path)
+    assert r.stdout.strip() == "[]"
+    if not os.path.exists("/proc/self/status"):
+        pytest.skip("no /proc here")
+    p = _generate(["--shape", 4096, 4096, "-o", tmp_path / "w.npy"], tmp_path)
+    t0 = time.monotonic()
+    while not _catches(p.pid, signal.SIGHUP):
+        assert p.poll() is None and time.monotonic() - t0 < 30
+    p.send_signal(sig)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode == 128 + sig, err
+    assert "Traceback" not in err and "interrupted" in err
+    assert os.listdir(tmp_path) == []

@@ -14,22 +14,62 @@ Examples
 >>> w.shape, w.dtype
 ((784, 256), dtype('float32'))
 """
-from ._api import config, named_seed, normal, show_config, truncated_normal, uniform
-from ._core import Xoshiro256
-from ._fans import compute_fans
-from ._presets import (
-    calculate_gain,
-    glorot_normal,
-    glorot_uniform,
-    he_normal,
-    he_uniform,
-    lecun_normal,
-    lecun_uniform,
-    variance_scaling,
-    xavier_normal_,
-    xavier_uniform_,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any, List
+
 from ._version import __version__
+
+# Public names by the module that defines them.  They are imported on first
+# use (PEP 562), so `import xavier` costs nothing until a sampler is used, and
+# the command line installs its signal handlers before NumPy loads.
+_HOMES = {
+    "config": "_api", "named_seed": "_api", "normal": "_api", "show_config": "_api",
+    "truncated_normal": "_api", "uniform": "_api",
+    "Xoshiro256": "_core",
+    "compute_fans": "_fans",
+    "calculate_gain": "_presets", "glorot_normal": "_presets", "glorot_uniform": "_presets",
+    "he_normal": "_presets", "he_uniform": "_presets", "lecun_normal": "_presets",
+    "lecun_uniform": "_presets", "variance_scaling": "_presets", "xavier_normal_": "_presets",
+    "xavier_uniform_": "_presets",
+}
+
+if TYPE_CHECKING:
+    from ._api import config, named_seed, normal, show_config, truncated_normal, uniform
+    from ._core import Xoshiro256
+    from ._fans import compute_fans
+    from ._presets import (
+        calculate_gain,
+        glorot_normal,
+        glorot_uniform,
+        he_normal,
+        he_uniform,
+        lecun_normal,
+        lecun_uniform,
+        variance_scaling,
+        xavier_normal_,
+        xavier_uniform_,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is not None:
+        value = getattr(importlib.import_module(f".{home}", __name__), name)
+        globals()[name] = value
+        return value
+    if name.startswith("_") and not name.startswith("__"):   # xavier._api and the like
+        try:
+            return importlib.import_module(f".{name}", __name__)
+        except ModuleNotFoundError:
+            pass
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 __all__ = [
     "Xoshiro256",

@@ -4,7 +4,8 @@ Subcommands: ``bench`` times xavier side by side with NumPy, torch and the
 memory limit; ``demo`` runs Glorot & Bengio's variance experiment;
 ``generate`` streams tensors to .npy / safetensors files with bounded
 memory; ``info`` summarizes a generated file; ``config`` prints build facts.  Exit status: 0 on success, 1 on an error while writing, 2 on
-bad arguments or a bad spec, 130 / 143 when interrupted by SIGINT / SIGTERM.
+bad arguments or a bad spec, 130 / 143 / 129 when interrupted by SIGINT / SIGTERM /
+SIGHUP.
 """
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ import json
 import signal
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+import warnings
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
 
-import numpy as np
-
-from . import _api, _core
-from ._files import DEFAULT_CHUNK_MB, FORMATS, Tensor, read_tensors, tensor_stats, write_file
-from ._request import INITS, OPTIONS, request
 from ._version import __version__
+
+# NumPy, the core and the rest load inside main(), after the signal handlers
+# are in place: a signal during start-up is then a clean interrupt too.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ._files import Tensor
 
 PROG = "xavier"
 
@@ -93,6 +97,9 @@ _AXIS_FLAGS = {"--in-axis": "in_axis", "--out-axis": "out_axis", "--batch-axis":
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ._files import DEFAULT_CHUNK_MB, FORMATS
+    from ._request import INITS
+
     parser = argparse.ArgumentParser(
         prog=PROG, description="Fast, reproducible Xavier/Glorot weight initialization.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -292,6 +299,12 @@ def _format_of(args: argparse.Namespace) -> str:
 
 
 def _single(args: argparse.Namespace) -> tuple[List[Tensor], Dict[str, Any]]:
+    import numpy as np
+
+    from . import _api
+    from ._files import Tensor
+    from ._request import OPTIONS, request
+
     args.init = args.init or "glorot_uniform"
     args.dtype = args.dtype or "float32"
     options: Dict[str, Any] = {}
@@ -315,6 +328,8 @@ def _single(args: argparse.Namespace) -> tuple[List[Tensor], Dict[str, Any]]:
 
 def _metadata(seed: np.random.SeedSequence, entries: Dict[str, Any], extra: Dict[str, str],
               spec: bool) -> Dict[str, str]:
+    from . import _core
+
     meta = {"format": "pt", "xavier.version": __version__,
             "xavier.stream_version": str(_core.STREAM_VERSION),
             "xavier.seed": str(seed.entropy),
@@ -325,6 +340,8 @@ def _metadata(seed: np.random.SeedSequence, entries: Dict[str, Any], extra: Dict
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from . import _api
+    from ._files import write_file
     from ._spec import load_spec
 
     fmt = _format_of(args)
@@ -341,7 +358,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed, entries, extra = info["seed"], info["entries"], {}
     if fmt == "npy" and len(tensors) != 1:
         raise ValueError("a .npy file holds one tensor")
-    threads = _api._check_threads(args.threads)
+    with warnings.catch_warnings(record=True) as caught:   # as one line, not Python's two
+        warnings.simplefilter("always")
+        threads = _api.check_threads(args.threads)
+    for w in caught:
+        print(f"{PROG}: warning: {str(w.message).removeprefix('xavier: ')}", file=sys.stderr)
     total = sum(t.request.nbytes for t in tensors)
     show = not args.quiet and sys.stderr.isatty()
     bar = _Bar(total, show)
@@ -364,6 +385,8 @@ def _fmt(v: float) -> str:
 
 
 def cmd_info(args: argparse.Namespace) -> int:
+    from ._reader import read_tensors, tensor_stats
+
     fmt, tensors, metadata = read_tensors(args.file)
     rows: List[Dict[str, Any]] = []
     for t in tensors:
@@ -397,6 +420,8 @@ def cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_config(args: argparse.Namespace) -> int:
+    from . import _api
+
     _api.show_config()
     return 0
 
@@ -412,19 +437,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    commands: Dict[str, Callable[[argparse.Namespace], int]] = {
-        "generate": cmd_generate, "info": cmd_info,
-        "config": _cmd_config, "bench": _cmd_bench, "demo": _cmd_demo}
-    args.argv = list(sys.argv[1:] if argv is None else argv)[1:]
     old_handlers: Dict[int, Any] = {}
-    if args.command == "generate":
-        # SIGTERM and SIGHUP (a closed terminal) end a run as Ctrl-C does:
-        # the output is discarded, a message says so, exit 128 + signal.
+    args: Optional[argparse.Namespace] = None
+    try:
+        # First of all, SIGTERM and SIGHUP (a closed terminal) end a run as
+        # Ctrl-C does: an output is discarded, a message says so, exit 128 +
+        # signal.  Then NumPy and the rest load (build_parser).
         for name in ("SIGTERM", "SIGHUP"):
             signum = getattr(signal, name, None)
             if signum is None:
@@ -433,7 +451,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 old_handlers[signum] = signal.signal(signum, _raise_interrupted)
             except ValueError:  # not the main thread
                 break
-    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 2
+        commands: Dict[str, Callable[[argparse.Namespace], int]] = {
+            "generate": cmd_generate, "info": cmd_info,
+            "config": _cmd_config, "bench": _cmd_bench, "demo": _cmd_demo}
+        args.argv = list(sys.argv[1:] if argv is None else argv)[1:]
         return commands[args.command](args)
     except (KeyboardInterrupt, _Interrupted) as e:
         signum = e.signum if isinstance(e, _Interrupted) else signal.SIGINT
@@ -447,7 +473,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except OSError as e:
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
         target = getattr(args, "output", None)
-        tail = f"; {target} was not written" if target and args.command == "generate" else ""
+        tail = f"; {target} was not written" if target and args and args.command == "generate" \
+            else ""
         print(f"{PROG}: error: {_one_line(f'{where}{e.strerror or e}{tail}')}", file=sys.stderr)
         return 1
     except (ValueError, TypeError, ImportError) as e:

@@ -27,7 +27,7 @@ import socket
 import struct
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -36,8 +36,6 @@ from ._request import TYPES, Request
 Progress = Callable[[int], None]
 FORMATS = ("npy", "safetensors", "dir")
 DEFAULT_CHUNK_MB = 64
-_SAFETENSORS_DTYPES = {v[3]: k for k, v in TYPES.items()}
-_NPY_DESCRS = {v[2]: k for k, v in TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -466,7 +464,7 @@ class OutputError(ValueError):
 # safetensors headers of at most 100,000,000 bytes with no tensor called
 # "__metadata__" (the reserved key).
 MAX_RANK = 64 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 32
-_INT64_MAX = 2**63 - 1
+INT64_MAX = 2**63 - 1
 SAFETENSORS_HEADER_MAX = 100_000_000
 
 
@@ -498,7 +496,7 @@ def check_output(path: str, fmt: str, tensors: Sequence[Tensor], metadata: Dict[
         if len(dims) > MAX_RANK:
             raise OutputError(f"tensor {_short(t.name)} has {len(dims)} dims; NumPy reads at "
                               f"most {MAX_RANK}")
-        if any(d > _INT64_MAX for d in dims) or t.request.nbytes > _INT64_MAX:
+        if any(d > INT64_MAX for d in dims) or t.request.nbytes > INT64_MAX:
             raise OutputError(f"tensor {_short(t.name)} of shape {dims} is too large: its dims "
                               "and byte count must fit in a signed 64-bit integer")
     if fmt == "dir":
@@ -620,121 +618,5 @@ def _write_dir(path: str, tensors: Sequence[Tensor], chunk_bytes: int, threads: 
             shutil.rmtree(staging, ignore_errors=True)
 
 
-# ---- reading back (xavier info) ---------------------------------------------
-
-@dataclass(frozen=True)
-class StoredTensor:
-    """A tensor in a file: where its data lie and how to read them."""
-
-    name: str
-    dtype: str        # float32, float64, float16, bfloat16 or another safetensors/NumPy name
-    shape: Tuple[int, ...]
-    path: str
-    offset: int
-    nbytes: int
-
-
-def read_npy_header(path: str, name: Optional[str] = None) -> StoredTensor:
-    with open(path, "rb") as f:
-        version = np.lib.format.read_magic(f)
-        if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        else:
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
-        offset = f.tell()
-    descr = str(np.lib.format.dtype_to_descr(dtype))
-    code = _NPY_DESCRS.get(descr.replace("|V2", "<V2"))
-    label = TYPES[code][0] if code is not None else str(dtype)
-    if fortran:
-        label += " (Fortran order)"
-    size = int(np.prod(shape, dtype=np.int64)) if shape else 1
-    base = os.path.basename(path)
-    return StoredTensor(name or (base[:-4] if base.endswith(".npy") else base), label,
-                        tuple(shape), path, offset, size * dtype.itemsize)
-
-
-def read_safetensors_header(path: str) -> Tuple[List[StoredTensor], Dict[str, str]]:
-    with open(path, "rb") as f:
-        raw = f.read(8)
-        if len(raw) != 8:
-            raise ValueError(f"{path} is not a safetensors file (too short)")
-        (n,) = struct.unpack("<Q", raw)
-        if n > 100_000_000:
-            raise ValueError(f"{path} is not a safetensors file (header of {n} bytes)")
-        head = json.loads(f.read(n).decode("utf-8"))
-    metadata = head.pop("__metadata__", {}) or {}
-    tensors = []
-    for name, info in head.items():
-        begin, end = info["data_offsets"]
-        code = _SAFETENSORS_DTYPES.get(info["dtype"])
-        label = TYPES[code][0] if code is not None else info["dtype"]
-        tensors.append(StoredTensor(name, label, tuple(info["shape"]), path, 8 + n + begin,
-                                    end - begin))
-    tensors.sort(key=lambda t: t.offset)
-    return tensors, metadata
-
-
-def read_tensors(path: str) -> Tuple[str, List[StoredTensor], Dict[str, str]]:
-    """(format, tensors, metadata) of a .npy file, a safetensors file or a
-    directory of .npy files."""
-    if os.path.isdir(path):
-        names = sorted(f for f in os.listdir(path) if f.endswith(".npy") and not f.startswith("."))
-        return "dir", [read_npy_header(os.path.join(path, f)) for f in names], {}
-    with open(path, "rb") as f:
-        magic = f.read(6)
-    if magic == b"\x93NUMPY":
-        return "npy", [read_npy_header(path)], {}
-    return "safetensors", *read_safetensors_header(path)
-
-
-_READ_AS: Dict[str, np.dtype] = {"float32": np.dtype("<f4"), "float64": np.dtype("<f8"), "float16": np.dtype("<f2"),
-            "bfloat16": np.dtype("<u2")}
-
-
-def tensor_stats(t: StoredTensor, chunk_bytes: int = 16 << 20) -> Optional[Dict[str, float]]:
-    """count, mean, std, min, max and the number of non-finite values of a
-    floating-point tensor, read in chunks; None for other dtypes."""
-    dt: Optional[np.dtype] = _READ_AS.get(t.dtype)
-    if dt is None:
-        return None
-    count, mean, m2 = 0, 0.0, 0.0
-    lo, hi, bad = np.inf, -np.inf, 0
-    per = max(1, chunk_bytes // dt.itemsize)
-    buf = np.empty(per, dtype=dt)
-    with open(t.path, "rb", buffering=0) as f:
-        f.seek(t.offset)
-        left = t.nbytes // dt.itemsize
-        while left:
-            part = buf[: min(per, left)]
-            _read_exact(f, memoryview(part).cast("B"))  # type: ignore[arg-type, unused-ignore]
-            x = (part.astype(np.uint32) << 16).view(np.float32) if t.dtype == "bfloat16" else part
-            finite = np.isfinite(x)
-            if not finite.all():
-                bad += int(x.size - finite.sum())
-                x = x[finite]
-            if x.size:
-                x64 = x.astype(np.float64)
-                c_mean = float(x64.mean())
-                c_m2 = float(np.square(x64 - c_mean).sum())
-                total = count + x.size
-                delta = c_mean - mean
-                mean += delta * x.size / total
-                m2 += c_m2 + delta * delta * count * x.size / total
-                count = total
-                lo, hi = min(lo, float(x.min())), max(hi, float(x.max()))
-            left -= part.size
-    nan = float("nan")
-    return {"count": count, "mean": mean if count else nan,
-            "std": (m2 / count) ** 0.5 if count else nan,
-            "min": lo if count else nan, "max": hi if count else nan, "nonfinite": bad}
-
-
-def _read_exact(f: BinaryIO, view: memoryview) -> None:
-    while len(view):
-        n = f.readinto(view)  # type: ignore[attr-defined]
-        if not n:
-            raise ValueError("the file ends before its data do (truncated?)")
-        view = view[n:]
-
-
-__all__ = ["AtomicFile", "DEFAULT_CHUNK_MB", "FORMATS", "StoredTensor", "Tensor", "npy_header", "read_tensors", "safetensors_header", "tensor_stats", "write_file"]
+__all__ = ["AtomicFile", "DEFAULT_CHUNK_MB", "FORMATS", "OutputError", "StagedFile", "Tensor", "check_output",
+           "npy_header", "safetensors_header", "write_file"]
