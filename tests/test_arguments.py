@@ -27,19 +27,15 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from support import hypothesis_settings  # noqa: E402
 
 import xavier  # noqa: E402
 from xavier import _api  # noqa: E402
 from xavier import initializers as I  # noqa: E402
 
-# CI: 60 fixed examples per property (reproducible); XAVIER_HYPOTHESIS_EXAMPLES=N for
-# more, XAVIER_HYPOTHESIS_RANDOM=1 for fresh random ones on each run
-SETTINGS = settings(max_examples=int(os.environ.get("XAVIER_HYPOTHESIS_EXAMPLES", "60")),
-                    deadline=None,
-                    derandomize=os.environ.get("XAVIER_HYPOTHESIS_RANDOM", "") in ("", "0"),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = hypothesis_settings(60, HealthCheck.data_too_large)
 
 DTYPES = ["float32", "float64", "float16"]
 try:

@@ -1,5 +1,4 @@
 """The command line: `xavier generate` (files, specs, atomicity, memory) and `xavier info`."""
-import io
 import json
 import os
 import signal
@@ -9,25 +8,13 @@ import time
 
 import numpy as np
 import pytest
+from support import bits, npy_bytes
+from support import run_cli as run
 
 import xavier
 from xavier import _cli, _files, _reader
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
-
-
-def run(*argv):
-    return _cli.main([str(a) for a in argv])
-
-
-def npy_bytes(arr):
-    buf = io.BytesIO()
-    np.save(buf, arr)
-    return buf.getvalue()
-
-
-def bits(a):
-    return np.asarray(a).view(f"u{np.asarray(a).dtype.itemsize}")
 
 
 # ---- single tensors ---------------------------------------------------------

@@ -12,7 +12,6 @@ Each defect class has a test that hunts it, not only the example that found it:
   has O_TMPFILE, and recognisable partials, removed by a later run,
   elsewhere; SIGHUP ends a run as SIGTERM does.
 """
-import io
 import json
 import os
 import signal
@@ -25,36 +24,19 @@ import numpy as np
 import pytest
 
 import xavier
-from xavier import _cli, _files
+from xavier import _files
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+from support import bits, hypothesis_settings, npy_bytes  # noqa: E402
+from support import run_cli as run  # noqa: E402
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
 
-SETTINGS = settings(max_examples=int(os.environ.get("XAVIER_HYPOTHESIS_EXAMPLES", "40")),
-                    deadline=None,
-                    derandomize=os.environ.get("XAVIER_HYPOTHESIS_RANDOM", "") in ("", "0"),
-                    suppress_health_check=[HealthCheck.too_slow,
-                                           HealthCheck.function_scoped_fixture])
+SETTINGS = hypothesis_settings(40, HealthCheck.function_scoped_fixture)
 DTYPES = ["float32", "float64", "float16", "bfloat16"]
 ITEMSIZE = {"float32": 4, "float64": 8, "float16": 2, "bfloat16": 2}
-
-
-def run(*argv):
-    return _cli.main([str(a) for a in argv])
-
-
-def npy_bytes(arr):
-    buf = io.BytesIO()
-    np.save(buf, arr)
-    return buf.getvalue()
-
-
-def bits(a):
-    a = np.asarray(a)
-    return a.view(f"u{a.dtype.itemsize}")
 
 
 def fresh_dir(base, tag):
@@ -496,8 +478,9 @@ def _catches(pid, signum):
     return bool(caught >> (signum - 1) & 1)
 
 
+@pytest.mark.parametrize("delay", [0, 0.01, 0.03, 0.06])
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_at_start_up_is_a_clean_interrupt(tmp_path, sig):
+def test_a_signal_at_start_up_is_a_clean_interrupt(tmp_path, sig, delay):
     """The handlers go in before NumPy and the core load: a signal in the
     first moment after they do (while everything else still loads) ends the
     run with the message and 128 + signal, never a traceback."""
@@ -514,6 +497,7 @@ def test_a_signal_at_start_up_is_a_clean_interrupt(tmp_path, sig):
     t0 = time.monotonic()
     while not _catches(p.pid, signal.SIGHUP):
         assert p.poll() is None and time.monotonic() - t0 < 30
+    time.sleep(delay)      # anywhere in the loading of NumPy, the core and the rest
     p.send_signal(sig)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 128 + sig, err

@@ -38,10 +38,11 @@ import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
 safetensors = pytest.importorskip("safetensors")
-from hypothesis import HealthCheck, event, given, settings  # noqa: E402
+from hypothesis import HealthCheck, event, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 from safetensors.numpy import save as st_save  # noqa: E402
+from support import hypothesis_settings  # noqa: E402
 
 from xavier import _cli, _reader  # noqa: E402
 
@@ -53,10 +54,7 @@ _spec = importlib.util.spec_from_file_location("make_corpus", os.path.join(CORPU
 make_corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_corpus)
 
-SETTINGS = settings(max_examples=int(os.environ.get("XAVIER_HYPOTHESIS_EXAMPLES", "200")),
-                    deadline=None,
-                    derandomize=os.environ.get("XAVIER_HYPOTHESIS_RANDOM", "") in ("", "0"),
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = hypothesis_settings(200, HealthCheck.data_too_large)
 
 MEMORY_LIMIT = 1 << 30      # address space a case may add to the worker
 CASE_SECONDS = 10           # the worker's watchdog; the parent waits longer

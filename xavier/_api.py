@@ -14,7 +14,7 @@ import numbers
 import operator
 import os
 import sys
-import types
+import types  # noqa: F401  (a type comment uses it)
 import warnings
 from typing import Any, Callable, Dict, NoReturn, Optional, Tuple, Union
 

@@ -244,8 +244,19 @@ class _Interrupted(BaseException):
         self.signum = signum
 
 
+_caught: List[int] = []   # signals received, in case an exception raised for one was lost
+
+
 def _raise_interrupted(signum: int, frame: object) -> None:
+    _caught.append(signum)
     raise _Interrupted(signum)
+
+
+def _raise_caught() -> None:
+    """Raise for a signal whose exception was lost: CPython drops an exception
+    raised by a signal handler while compile() runs, which an import does."""
+    if _caught:
+        raise _Interrupted(_caught[0])
 
 
 class _Bar:
@@ -367,6 +378,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     show = not args.quiet and sys.stderr.isatty()
     bar = _Bar(total, show)
     t0 = time.perf_counter()
+    _raise_caught()      # (the imports done)
     try:
         write_file(args.output, fmt, tensors, _metadata(seed, entries, extra, bool(args.spec)),
                    max(1, int(args.chunk_mb * 2**20)), threads, force=args.force, progress=bar.update)
@@ -451,8 +463,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 old_handlers[signum] = signal.signal(signum, _raise_interrupted)
             except ValueError:  # not the main thread
                 break
+        _caught.clear()
         parser = build_parser()
         args = parser.parse_args(argv)
+        _raise_caught()
         if args.command is None:
             parser.print_help()
             return 2
