@@ -405,9 +405,10 @@ print(json.dumps({"cap": _api.max_useful_threads(), "base": base, "peak": peak, 
 
 
 @pytest.mark.skipif(not os.path.isdir("/proc/self/task"), reason="needs /proc")
-def test_clamped_fills_start_no_more_threads_than_the_cap():
+def test_clamped_fills_start_no_more_threads_than_the_cap(tmp_path):
+    # run outside the source tree, so the installed package is the one imported
     res = subprocess.run([sys.executable, "-c", COUNT_THREADS], capture_output=True, text=True,
-                         timeout=120)
+                         timeout=120, cwd=tmp_path)
     assert res.returncode == 0, res.stderr
     got = json.loads(res.stdout)
     if got["pinned"]:

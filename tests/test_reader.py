@@ -158,8 +158,10 @@ class Worker:
         self.err = open(os.path.join(self.tmp, "worker.err"), "w+")
         code = f"import sys; sys.path.insert(0, {HERE!r}); import test_reader; test_reader._worker_main()"
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+        # run outside the source tree, so the installed package is the one imported
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=self.err, text=True, env=env)
+                                     stdout=subprocess.PIPE, stderr=self.err, text=True, env=env,
+                                     cwd=self.tmp)
 
     def stop(self):
         if self.proc is not None:
@@ -433,8 +435,10 @@ def test_corpus_is_what_its_script_makes():
 
 
 def info(*argv, timeout=60):
+    # run outside the source tree, so the installed package is the one imported
     return subprocess.run([sys.executable, "-m", "xavier", "info", *map(str, argv)],
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          cwd=tempfile.gettempdir())
 
 
 @pytest.mark.parametrize("name", CORPUS_FILES)
@@ -524,5 +528,5 @@ def test_a_fifo_swapped_in_after_the_stat_does_not_block(tmp_path):
             "try:\n    _reader.read_tensors(sys.argv[1])\n"
             "except _reader.FormatError as e:\n    print(e)\n    sys.exit(3)\n")
     r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.npy"), str(tmp_path / "r.npy")],
-                       capture_output=True, text=True, timeout=60)
+                       capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 3 and "FIFO" in r.stdout, r

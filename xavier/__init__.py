@@ -62,8 +62,9 @@ def __getattr__(name: str) -> Any:
     if name.startswith("_") and not name.startswith("__"):   # xavier._api and the like
         try:
             return importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError:
-            pass
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":   # a module it needs is missing: say so
+                raise
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
