@@ -452,10 +452,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     old_handlers: Dict[int, Any] = {}
     args: Optional[argparse.Namespace] = None
     try:
-        # First of all, SIGTERM and SIGHUP (a closed terminal) end a run as
-        # Ctrl-C does: an output is discarded, a message says so, exit 128 +
-        # signal.  Then NumPy and the rest load (build_parser).
-        for name in ("SIGTERM", "SIGHUP"):
+        # First of all, Ctrl-C, SIGTERM and SIGHUP (a closed terminal) get a
+        # handler that ends a run: an output is discarded, a message says so,
+        # exit 128 + signal.  Then NumPy and the rest load (build_parser).
+        for name in ("SIGINT", "SIGTERM", "SIGHUP"):
             signum = getattr(signal, name, None)
             if signum is None:
                 continue
