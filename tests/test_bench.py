@@ -288,3 +288,57 @@ def test_console_entry_points(tmp_path):
     r = subprocess.run([sys.executable, "-m", "xavier", "bench", "--help"], capture_output=True,
                        text=True, cwd=tmp_path, timeout=300)
     assert r.returncode == 0 and "numpy_threaded" in r.stdout
+
+
+# ---- --load ---------------------------------------------------------------------
+
+def _gone(pid):
+    """Whether process `pid` has ended (a zombie nobody reaps counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+
+
+def test_background_load_runs_while_open_and_stops_on_exit_and_ctrl_c():
+    with _bench.BackgroundLoad(2) as load:
+        procs = list(load.procs)
+        assert len(procs) == 2 and all(p.poll() is None for p in procs)
+    assert all(p.poll() is not None for p in procs)
+    with pytest.raises(KeyboardInterrupt):
+        with _bench.BackgroundLoad(1) as load:
+            procs = list(load.procs)
+            raise KeyboardInterrupt
+    assert all(p.poll() is not None for p in procs)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_background_load_ends_when_the_bench_is_killed(tmp_path):
+    code = ("import sys, time\nfrom xavier._bench import BackgroundLoad\n"
+            "load = BackgroundLoad(2).__enter__()\n"
+            "print(*[p.pid for p in load.procs], flush=True)\ntime.sleep(120)\n")
+    bench = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                             cwd=tmp_path)
+    pids = [int(x) for x in bench.stdout.readline().split()]
+    assert len(pids) == 2 and not any(_gone(p) for p in pids)
+    bench.kill()
+    bench.wait()
+    t0 = time.monotonic()
+    while not all(_gone(p) for p in pids):
+        assert time.monotonic() - t0 < 20, "a busy process outlived the bench"
+        time.sleep(0.05)
+
+
+def test_load_is_reported_with_one_thread_next_to_the_default(tmp_path, capsys):
+    data = bench_json(tmp_path, "--load", 1, "--only", "xavier", "--dist", "uniform")
+    default = xavier.config()["default_threads"]
+    assert data["settings"]["load"] == 1
+    assert data["settings"]["threads"] == sorted({1, default})
+    assert sorted({r["threads"] for r in data["results"]}) == sorted({1, default})
+    assert "under load: 1 busy background process" in capsys.readouterr().out
+
+
+def test_load_is_bounded(capsys):
+    assert run("bench", *TINY, "--load", _bench.max_load() + 1) == 2
+    assert "--load" in capsys.readouterr().err

@@ -47,6 +47,7 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -64,7 +65,7 @@ DEFAULT_REPEATS = 5
 MIN_REPEATS = 3
 DEFAULT_BUDGET = 3.0
 MIN_RUN_S = 0.01
-PLOT_SIZES = (256, 1024, 4096, 8192)
+PLOT_SIZES = (64, 256, 1024, 4096, 8192)   # from a bias-sized call to a large layer
 SEED = 1
 
 # Contenders in table order: key -> (label for uniform, label for normal, threaded).
@@ -407,6 +408,7 @@ class Settings:
     budget: float = DEFAULT_BUDGET
     only: Optional[List[str]] = None
     skip: List[str] = field(default_factory=list)
+    load: int = 0
 
 
 def _rows(case: Case, es: List[Entry]) -> List[Dict[str, Any]]:
@@ -430,6 +432,56 @@ def _rows(case: Case, es: List[Entry]) -> List[Dict[str, Any]]:
             else m / xbest,
         })
     return rows
+
+
+# ---- background load ----------------------------------------------------------
+
+LOAD_PER_CPU = 4   # --load allows at most this many busy processes per usable CPU
+
+
+def max_load() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return LOAD_PER_CPU * cpus
+
+
+class BackgroundLoad:
+    """`n` busy processes (Python spin loops, as a hog beside a training job
+    would be) while the context is open.  They are stopped on exit, Ctrl-C
+    included, and each one also ends by itself once this process is gone (it
+    watches its parent), so even a killed bench leaves none spinning."""
+
+    CODE = ("import os\np = os.getppid()\n"
+            "while os.getppid() == p:\n    for _ in range(200000): pass\n")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.procs: List[subprocess.Popen[bytes]] = []
+
+    def __enter__(self) -> "BackgroundLoad":
+        try:
+            for _ in range(self.n):
+                self.procs.append(subprocess.Popen(
+                    [sys.executable, "-I", "-S", "-c", self.CODE], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            if self.n:
+                time.sleep(0.2)   # under way before anything is timed
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        for p in self.procs:
+            p.kill()
+        for p in self.procs:
+            p.wait()
+        self.procs.clear()
 
 
 def load_peers(settings: Settings) -> Tuple[Dict[str, Any], Dict[str, str]]:
@@ -513,6 +565,9 @@ def header_lines(facts: Dict[str, Any], settings: Settings, skipped: Dict[str, s
         f"median of up to {settings.repeats} interleaved runs (at least {MIN_REPEATS}, within "
         f"{settings.budget:g} s per contender) after warm-up; GB/s = output bytes / median; "
         f"load average {facts['loadavg_start']}")
+    if settings.load:
+        lines.append(f"under load: {settings.load} busy background process"
+                     f"{'es' * (settings.load > 1)} (Python spin loops) while timing")
     return lines
 
 
@@ -661,11 +716,18 @@ def main(args: Any) -> int:
         require_matplotlib()
     for dt in args.dtype:
         _api.check_dtype(dt)  # bfloat16 without ml_dtypes fails here, before any timing
+    load = args.load or 0
+    if load > max_load():
+        raise ValueError(f"--load {load} is more than {max_load()} busy processes "
+                         f"({LOAD_PER_CPU} per usable CPU)")
+    threads = args.threads or (sweep_threads() if plotting else default_threads())
+    if load and not args.threads:   # under load, the default next to one thread
+        threads = sorted({1, *threads})
     settings = Settings(
         sizes=args.size or (list(PLOT_SIZES) if plotting else [DEFAULT_SIZE]),
-        dtypes=args.dtype, dists=args.dist,
-        threads=args.threads or (sweep_threads() if plotting else default_threads()),
-        repeats=args.repeats, budget=args.budget, only=args.only, skip=args.skip or [])
+        dtypes=args.dtype, dists=args.dist, threads=threads,
+        repeats=args.repeats, budget=args.budget, only=args.only, skip=args.skip or [],
+        load=load)
     peers, skipped = load_peers(settings)
     facts = machine_facts(peers)
     quiet_tables = args.json == "-"
@@ -680,7 +742,8 @@ def main(args: Any) -> int:
         print(format_table(table["rows"], args.markdown), file=out)
         print(file=out, flush=True)
 
-    rows = run(settings, peers, report)
+    with BackgroundLoad(settings.load):
+        rows = run(settings, peers, report)
     facts["loadavg_end"] = _loadavg()
     result = {
         "xavier_bench": 1,
@@ -689,6 +752,7 @@ def main(args: Any) -> int:
         "settings": {"sizes": settings.sizes, "dtypes": settings.dtypes,
                      "dists": settings.dists, "threads": settings.threads,
                      "repeats": settings.repeats, "min_repeats": MIN_REPEATS,
+                     "load": settings.load,
                      "budget_s": settings.budget, "min_run_s": MIN_RUN_S, "seed": SEED},
         "skipped": skipped,
         "results": rows,

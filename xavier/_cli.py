@@ -173,6 +173,7 @@ examples:
   xavier bench                                  (8192 x 8192 float32, under a minute)
   xavier bench --size 4096 --dtype float32 bfloat16 --dist uniform
   xavier bench --threads 1 2 --only fill xavier torch
+  xavier bench --load 2 --size 64 8192              (beside two busy processes)
   xavier bench --plot bench.png --json bench.json   (sizes and threads swept)
 """
 
@@ -205,6 +206,9 @@ def _add_bench(sub: Any) -> None:
                       help="time only these contenders")
     pick.add_argument("--skip", choices=list(CONTENDERS), nargs="+", metavar="KEY",
                       help="do not time these contenders")
+    b.add_argument("--load", type=_nonneg_int, default=0, metavar="N",
+                   help="time everything beside N busy background processes (at most 4 per "
+                        "CPU; stopped on exit), with xavier's default threads next to 1")
     b.add_argument("--json", metavar="FILE",
                    help="write settings, machine facts and raw timings to FILE ('-': stdout, "
                         "tables to stderr)")
