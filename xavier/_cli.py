@@ -248,17 +248,23 @@ class _Interrupted(BaseException):
         self.signum = signum
 
 
-_caught: List[int] = []   # signals received, in case an exception raised for one was lost
+_caught: List[int] = []   # signals received
+_armed = [False]          # whether the handler raises (after start-up)
 
 
 def _raise_interrupted(signum: int, frame: object) -> None:
+    """During start-up, only note the signal: an exception raised there can
+    be lost or turned into another (CPython drops it inside compile(), numpy
+    turns it into an ImportError, a destructor prints and drops it); the
+    check after start-up raises it.  Afterwards, raise at once, so that a
+    fill stops at its next check."""
     _caught.append(signum)
-    raise _Interrupted(signum)
+    if _armed[0]:
+        raise _Interrupted(signum)
 
 
 def _raise_caught() -> None:
-    """Raise for a signal whose exception was lost: CPython drops an exception
-    raised by a signal handler while compile() runs, which an import does."""
+    """Raise for a signal noted and not yet raised."""
     if _caught:
         raise _Interrupted(_caught[0])
 
@@ -455,6 +461,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def main(argv: Optional[Sequence[str]] = None) -> int:
     old_handlers: Dict[int, Any] = {}
     args: Optional[argparse.Namespace] = None
+    _caught.clear()
+    _armed[0] = False
     try:
         # First of all, Ctrl-C, SIGTERM and SIGHUP (a closed terminal) get a
         # handler that ends a run: an output is discarded, a message says so,
@@ -467,9 +475,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 old_handlers[signum] = signal.signal(signum, _raise_interrupted)
             except ValueError:  # not the main thread
                 break
-        _caught.clear()
         parser = build_parser()
         args = parser.parse_args(argv)
+        _armed[0] = True
         _raise_caught()
         if args.command is None:
             parser.print_help()
@@ -479,31 +487,42 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             "config": _cmd_config, "bench": _cmd_bench, "demo": _cmd_demo}
         args.argv = list(sys.argv[1:] if argv is None else argv)[1:]
         return commands[args.command](args)
-    except (KeyboardInterrupt, _Interrupted) as e:
-        signum = e.signum if isinstance(e, _Interrupted) else signal.SIGINT
-        target = getattr(args, "output", None)
+    except BaseException as e:
+        return _report(e, args)
+    finally:
+        _armed[0] = False
+        for signum, handler in old_handlers.items():
+            signal.signal(signum, handler)
+
+
+def _report(e: BaseException, args: Optional[argparse.Namespace]) -> int:
+    """The message and exit status of a run that `e` ended."""
+    target = getattr(args, "output", None)
+    if isinstance(e, (KeyboardInterrupt, _Interrupted)) or (_caught and isinstance(e, Exception)):
+        # a signal, or what it became inside a library (an import that it
+        # interrupted can fail with an ImportError of its own)
+        signum = e.signum if isinstance(e, _Interrupted) else \
+            _caught[0] if _caught else signal.SIGINT
         print(f"{PROG}: interrupted; {target} was not written" if target else
               f"{PROG}: interrupted", file=sys.stderr)
         return 128 + int(signum)
-    except FileExistsError as e:
+    if isinstance(e, FileExistsError):
         print(f"{PROG}: error: {_one_line(f'{e.filename}: {e.strerror}')}", file=sys.stderr)
         return 1
-    except OSError as e:
+    if isinstance(e, OSError):
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
-        target = getattr(args, "output", None)
         tail = f"; {target} was not written" if target and args and args.command == "generate" \
             else ""
         print(f"{PROG}: error: {_one_line(f'{where}{e.strerror or e}{tail}')}", file=sys.stderr)
         return 1
-    except (ValueError, TypeError, ImportError) as e:
+    if isinstance(e, (ValueError, TypeError, ImportError)):
         print(f"{PROG}: error: {_one_line(str(e))}", file=sys.stderr)
         return 2
-    except RecursionError:
+    if isinstance(e, RecursionError):
         print(f"{PROG}: error: an input is nested too deeply", file=sys.stderr)
         return 2
-    finally:
-        for signum, handler in old_handlers.items():
-            signal.signal(signum, handler)
+    raise e
+
 
 
 def _one_line(message: str, limit: int = 500) -> str:
