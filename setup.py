@@ -90,11 +90,11 @@ class BuildExt(build_ext):
 extensions = [
     Extension(
         "xavier._core",
-        sources=["src/_core.pyx", "src/stream.c"],
+        sources=["src/_core.pyx", "src/stream.c", "src/pool.c"],
         include_dirs=["src", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         libraries=[] if sys.platform == "win32" else ["m"],
-        depends=["src/stream.h", "src/stream_kernels.h", "src/vmath.h", "src/xoshiro.h"],
+        depends=["src/pool.h", "src/stream.h", "src/stream_kernels.h", "src/vmath.h", "src/xoshiro.h"],
     )
 ]
 

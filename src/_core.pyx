@@ -49,7 +49,7 @@ cdef extern from "stream.h":
     int xv_isa_best()
     int xv_openmp()
     int xv_max_threads()
-    int xv_forked_after_openmp()
+    int xv_pool_threads()
 
 STREAM_VERSION = XV_STREAM_VERSION
 LANES = XV_LANES
@@ -91,15 +91,14 @@ def openmp_enabled():
 
 
 def max_threads():
-    """Threads a fill uses by default: omp_get_max_threads() (1 without OpenMP,
-    and in a process forked after a parallel fill)."""
+    """Threads a fill uses by default: omp_get_max_threads() (OMP_NUM_THREADS,
+    threadpoolctl limits; 1 without OpenMP)."""
     return xv_max_threads()
 
 
-def forked_after_openmp():
-    """True in a child process forked after its parent ran a parallel fill:
-    GNU OpenMP cannot start threads there, so fills run on one thread."""
-    return bool(xv_forked_after_openmp())
+def pool_threads():
+    """Threads xavier's pool holds now (it grows to the largest team asked for)."""
+    return xv_pool_threads()
 
 
 cdef int _isa_index(object isa) except -2:

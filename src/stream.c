@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "pool.h"
 #include "vmath.h"
 #include "xoshiro.h"
 
@@ -354,51 +355,10 @@ int xv_openmp(void)
 #endif
 }
 
-/* GNU OpenMP cannot start a team in a child forked after the parent ran one
- * (the child waits forever for pool threads that fork did not copy), so a
- * child forked after a parallel fill fills on one thread: same values. */
-#if defined(_OPENMP) && (defined(__unix__) || defined(__APPLE__))
-#include <pthread.h>
-static volatile int omp_started = 0, forked_after_omp = 0;
-static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
-static void on_fork_child(void)
-{
-    if (omp_started)
-        forked_after_omp = 1;
-}
-static void register_atfork(void)
-{
-    (void)pthread_atfork(NULL, NULL, on_fork_child);
-}
-#endif
-
-/* The threads a parallel region may use now (1 in such a child). */
-static int team_size(int threads)
-{
-    if (threads <= 1)
-        return 1;
-#if defined(_OPENMP) && (defined(__unix__) || defined(__APPLE__))
-    if (forked_after_omp)
-        return 1;
-    (void)pthread_once(&atfork_once, register_atfork);
-    omp_started = 1;
-#endif
-    return threads;
-}
-
-int xv_forked_after_openmp(void)
-{
-#if defined(_OPENMP) && (defined(__unix__) || defined(__APPLE__))
-    return forked_after_omp;
-#else
-    return 0;
-#endif
-}
-
 int xv_max_threads(void)
 {
 #ifdef _OPENMP
-    return xv_forked_after_openmp() ? 1 : omp_get_max_threads();
+    return omp_get_max_threads();   /* OMP_NUM_THREADS, omp_set_num_threads, threadpoolctl */
 #else
     return 1;
 #endif
@@ -700,27 +660,24 @@ static const xv_kernels *kernels_for(int kind, int isa)
     return ISA_TABLE[isa];
 }
 
-/* Elements [start, start + n) into dst, blocks split among threads. */
-static void fill_blocks(const xv_kernels *K, const uint64_t key[4], int kind, const xv_params *p,
-                        uint64_t start, uint64_t n, void *dst, int threads, int stream)
+/* A fill in blocks: item i of the pool is block b0 + i of [start, end). */
+typedef struct {
+    const xv_kernels *K;
+    const uint64_t *key;
+    const xv_params *p;
+    int kind, stream;
+    uint64_t start, end, b0;
+    char *dst;
+} block_job;
+
+static void block_item(void *ctx, int64_t i)
 {
-    const size_t esz = ELEM_SIZE[kind];
-    const uint64_t end = start + n;
-    const uint64_t b0 = start / XV_BLOCK, b1 = (end - 1) / XV_BLOCK;
-    const int64_t nblocks = (int64_t)(b1 - b0 + 1);
-    if ((int64_t)threads > nblocks)
-        threads = (int)nblocks;
-    threads = team_size(threads);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-    for (int64_t i = 0; i < nblocks; i++) {
-        const uint64_t blk = b0 + (uint64_t)i;
-        const uint64_t lo = blk * XV_BLOCK > start ? blk * XV_BLOCK : start;
-        const uint64_t hi = (blk + 1) * XV_BLOCK < end ? (blk + 1) * XV_BLOCK : end;
-        run_block(K, key, kind, p, blk, lo - blk * XV_BLOCK, hi - blk * XV_BLOCK,
-                  (char *)dst + (lo - start) * esz, stream);
-    }
+    const block_job *b = (const block_job *)ctx;
+    const uint64_t blk = b->b0 + (uint64_t)i;
+    const uint64_t lo = blk * XV_BLOCK > b->start ? blk * XV_BLOCK : b->start;
+    const uint64_t hi = (blk + 1) * XV_BLOCK < b->end ? (blk + 1) * XV_BLOCK : b->end;
+    run_block(b->K, b->key, b->kind, b->p, blk, lo - blk * XV_BLOCK, hi - blk * XV_BLOCK,
+              b->dst + (lo - b->start) * ELEM_SIZE[b->kind], b->stream);
 }
 
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
@@ -747,25 +704,15 @@ int xv_fill_until(const uint64_t key[4], int kind, const double params[4], uint6
                        n * esz >= XV_STREAM_MIN;
     if (n * esz >= XV_HUGE_MIN)
         advise_huge_pages(dst, n * esz);
-    if (stop == NULL) {
-        fill_blocks(K, key, kind, &p, start, n, dst, threads, stream);
-        return 0;
-    }
-    /* parts end on block boundaries, so no block is split between parts */
-    const uint64_t part = XV_PART_BLOCKS * XV_BLOCK * (uint64_t)(threads > 1 ? threads : 1);
     const uint64_t end = start + n;
-    uint64_t lo = start;
-    while (lo < end) {
-        uint64_t hi = (lo / XV_BLOCK) * XV_BLOCK + part;
-        if (hi > end || hi < lo)  /* hi < lo: past 2^64 */
-            hi = end;
-        fill_blocks(K, key, kind, &p, lo, hi - lo, (char *)dst + (lo - start) * esz, threads,
-                    stream);
-        lo = hi;
-        if (lo < end && stop(ctx))
-            return -3;
-    }
-    return 0;
+    const uint64_t b0 = start / XV_BLOCK, nblocks = (end - 1) / XV_BLOCK - b0 + 1;
+    block_job job = {K, key, &p, kind, stream, start, end, b0, (char *)dst};
+    /* blocks are handed out one at a time; stop() is asked every
+     * XV_PART_BLOCKS blocks of the caller's, so blocks below some k are
+     * written when it ends a fill and none above */
+    const int rc = xv_pool_run((int64_t)nblocks, threads - 1, block_item, &job, stop, ctx,
+                               (int64_t)XV_PART_BLOCKS);
+    return rc == 0 ? 0 : -3;
 }
 
 /* ---- test hooks: the Box-Muller math on given inputs --------------------- */
@@ -856,6 +803,26 @@ static void runs_seq(const xv_kernels *K, const uint64_t key[4], int kind, const
     }
 }
 
+typedef struct {
+    const xv_kernels *K;
+    const uint64_t *key;
+    const xv_params *p;
+    int kind;
+    const uint64_t *starts;
+    uint64_t nruns, chunks, len;
+    char *dst;
+} runs_job;
+
+static void runs_item(void *ctx, int64_t i)
+{
+    const runs_job *r = (const runs_job *)ctx;
+    const uint64_t q = r->nruns / r->chunks, rem = r->nruns % r->chunks, t = (uint64_t)i;
+    const uint64_t first = t * q + (t < rem ? t : rem);
+    const uint64_t last = first + q + (t < rem);
+    runs_seq(r->K, r->key, r->kind, r->p, r->starts, first, last, r->len,
+             r->dst + first * r->len * ELEM_SIZE[r->kind]);
+}
+
 int xv_fill_runs(const uint64_t key[4], int kind, const double params[4], const uint64_t *starts,
                  uint64_t nruns, uint64_t len, void *dst, int threads, int isa)
 {
@@ -877,15 +844,9 @@ int xv_fill_runs(const uint64_t key[4], int kind, const double params[4], const 
     }
     xv_params p;
     make_params(kind, params, &p);
-    threads = team_size(threads);
-    const uint64_t T = (uint64_t)threads, q = nruns / T, rem = nruns % T;
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) num_threads(threads) if (threads > 1)
-#endif
-    for (int64_t t = 0; t < (int64_t)T; t++) {
-        const uint64_t first = (uint64_t)t * q + ((uint64_t)t < rem ? (uint64_t)t : rem);
-        const uint64_t last = first + q + ((uint64_t)t < rem);
-        runs_seq(K, key, kind, &p, starts, first, last, len, (char *)dst + first * len * esz);
-    }
+    /* chunks of runs, 4 per thread, shared dynamically */
+    const uint64_t T = 4 * (uint64_t)threads < nruns ? 4 * (uint64_t)threads : nruns;
+    runs_job job = {K, key, &p, kind, starts, nruns, T, len, (char *)dst};
+    (void)xv_pool_run((int64_t)T, threads - 1, runs_item, &job, NULL, NULL, 1);
     return 0;
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pool.h"   /* xv_stop_fn */
+
 #define XV_STREAM_VERSION 2
 #define XV_LANES 8                      /* interleaved xoshiro256++ lanes per block */
 #define XV_BLOCK ((uint64_t)1 << 16)    /* elements per block */
@@ -27,14 +29,14 @@ enum xv_type { XV_F32 = 0, XV_F64 = 1, XV_F16 = 2, XV_BF16 = 3 };
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
             void *dst, int threads, int isa);
 
-/* As xv_fill, in parts of XV_PART_BLOCKS blocks per thread, calling
- * stop(ctx) between parts (e.g. to check for signals): a nonzero return ends
- * the fill there and returns -3, with the elements of the parts done
- * written and the rest not.  Size-dependent choices (non-temporal stores,
- * huge pages) follow the whole fill; the values are those of xv_fill.
- * With stop == NULL this is xv_fill. */
+/* As xv_fill, calling stop(ctx) after every XV_PART_BLOCKS blocks that the
+ * calling thread fills (e.g. to check for signals; the blocks are shared
+ * with `threads - 1` pool threads, see pool.h): a nonzero return ends the
+ * fill and returns -3, with the elements of blocks below some k written
+ * and none above.  Size-dependent choices (non-temporal stores, huge pages)
+ * follow the whole fill; the values are those of xv_fill.  With stop ==
+ * NULL this is xv_fill. */
 #define XV_PART_BLOCKS ((uint64_t)32)
-typedef int (*xv_stop_fn)(void *ctx);
 int xv_fill_until(const uint64_t key[4], int kind, const double params[4], uint64_t start,
                   uint64_t n, void *dst, int threads, int isa, xv_stop_fn stop, void *ctx);
 

@@ -150,8 +150,6 @@ def check_threads(threads: Optional[int]) -> int:
     value = operator.index(threads)
     if value < 1:
         raise ValueError(f"threads must be >= 1, got {show_int(value)}")
-    if value > 1 and _core.forked_after_openmp():
-        _warn_forked()
     if value > THREADS_PER_CPU:  # (the cap is at least this: no system call below it)
         cap = max_useful_threads()
         if value > cap:
@@ -171,20 +169,6 @@ def _caller_stacklevel() -> int:
     while frame is not None and frame.f_code.co_filename.startswith(here):
         level, frame = level + 1, frame.f_back
     return level
-
-
-_FORK_WARNED = False
-
-
-def _warn_forked() -> None:
-    global _FORK_WARNED
-    if not _FORK_WARNED:
-        _FORK_WARNED = True
-        warnings.warn(
-            "xavier: this process was forked after a parallel fill, and GNU OpenMP cannot "
-            "start threads in such a child; fills here run on one thread (same values). "
-            "Use the 'spawn' or 'forkserver' start method for parallel fills in workers.",
-            RuntimeWarning, stacklevel=_caller_stacklevel())
 
 
 def as_real(value: object, name: str) -> float:
