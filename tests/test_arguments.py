@@ -12,6 +12,7 @@ Thread counts far above the machine (threads=10**9, 10**400, 2**63) are
 clamped to ``xavier._api.max_useful_threads()`` with a RuntimeWarning: same
 values, and no more threads in the process than the cap.
 """
+import inspect
 import json
 import math
 import operator
@@ -416,3 +417,58 @@ def test_clamped_fills_start_no_more_threads_than_the_cap(tmp_path):
     assert got["same"]
     # the main thread and at most cap - 1 OpenMP helpers (plus a little slack)
     assert got["peak"] <= got["base"] + got["cap"] + 1, got
+
+
+# ---- planned calls (the fast path of repeated fills into out=) -------------------
+
+from xavier import _presets  # noqa: E402
+
+PLAN_PRESETS = ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+                "lecun_normal", "variance_scaling"]
+LOOK_ALIKES = {   # values equal (and hashing alike) to a plain one, with other meanings or none
+    "gain": [1.0, 1, True, np.float64(1.0), np.float32(1.0), Fraction(1), Decimal(1), "1", None],
+    "shape": [(6, 5), (np.int64(6), 5), (True, 5), [6, 5], (6.0, 5), (6, 5, 1), (5, 6), None],
+    "dtype": [None, "float32", np.float32, np.dtype(np.float32), "float64", float],
+    "layout": [None, "keras", "torch", 1],
+    "threads": [None, 1, 2, True, 0, 10**10, 2.0],
+    "seed": [3, True, 3.0, np.int64(3), -3, 2**70],
+}
+OUTS = {
+    "c": lambda: np.zeros((6, 5), np.float32),
+    "f": lambda: np.zeros((6, 5), np.float32, order="F"),
+    "read-only": lambda: np.zeros((6, 5), np.float32),
+    "other shape": lambda: np.zeros((5, 6), np.float32),
+    "float64": lambda: np.zeros((6, 5), np.float64),
+    "strided": lambda: np.zeros((12, 5), np.float32)[::2],
+}
+
+
+def _planned_outcome(fn, arg, value, out_kind):
+    out = OUTS[out_kind]()
+    if out_kind == "read-only":
+        out.flags.writeable = False
+    kwargs = {"shape": (6, 5), "seed": 3, "out": out, arg: value}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            got = getattr(xavier, fn)(**kwargs)
+        return ("ok", got.dtype.str, got.tobytes())
+    except (TypeError, ValueError) as e:
+        return (type(e).__name__, str(e))
+
+
+@pytest.mark.parametrize("fn", PLAN_PRESETS)
+@pytest.mark.parametrize("arg", list(LOOK_ALIKES))
+def test_a_planned_call_is_the_unplanned_call(fn, arg):
+    """Whether an equal call made a plan before never changes a call's values
+    or its error: every look-alike argument, every kind of out=."""
+    if arg not in inspect.signature(getattr(xavier, fn)).parameters:
+        pytest.skip(f"{fn} takes no {arg}")
+    for value in LOOK_ALIKES[arg]:
+        for out_kind in OUTS:
+            _presets._PLANS.clear()
+            cold = _planned_outcome(fn, arg, value, out_kind)
+            for warm in LOOK_ALIKES[arg][:1] + [value]:   # a plain call, then this one
+                _planned_outcome(fn, arg, warm, "c")
+            assert _planned_outcome(fn, arg, value, out_kind) == cold, (value, out_kind)
+    assert _presets._PLANS   # plans were made (the path under test ran)
