@@ -116,3 +116,17 @@ def test_pickle_and_deepcopy_continue_the_stream():
     for clone in (pickle.loads(pickle.dumps(bg)), copy.deepcopy(bg)):
         assert type(clone) is xavier.Xoshiro256
         np.testing.assert_array_equal(clone.random_raw(10), copy.deepcopy(bg).random_raw(10))
+
+
+def test_int_seed_keys_are_numpys_seed_sequence():
+    """The core's direct hash of int seeds is NumPy's SeedSequence, word for
+    word: every length of entropy (1 to 40 words, and the edges between)."""
+    import random
+
+    rng = random.Random(7)
+    seeds = [0, 1, 2**32 - 1, 2**32, 2**64 - 1, 2**64, 2**126 + 12345, 2**128 - 1, 2**128,
+             3**500] + [rng.getrandbits(rng.randint(1, 1280)) for _ in range(3000)]
+    for s in seeds:
+        want = np.random.SeedSequence(s).generate_state(4, np.uint64)
+        assert _core.int_seed_key(s).tolist() == want.tolist(), s
+        assert xavier._api.seed_key(s).tolist() == want.tolist(), s

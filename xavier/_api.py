@@ -58,14 +58,17 @@ _KEYS_BELOW = 1 << 64
 def seed_key(seed: SeedLike) -> np.ndarray:
     """The 256-bit stream key of `seed`: ``SeedSequence(seed).generate_state(4, uint64)``.
 
-    Keys of int seeds below 2**64 (those people choose; drawn ones, as
-    xavier.torch's 126-bit seeds, are rarely seen twice) are kept: hashing a
-    SeedSequence costs several microseconds, as much as filling a small layer.
-    The array returned may be shared and is read-only."""
-    if type(seed) is int and 0 <= seed < _KEYS_BELOW:
+    Int seeds skip the SeedSequence object (several microseconds, as much as
+    filling a small layer): the core computes the same key directly.  Keys
+    of int seeds below 2**64 (those people choose; drawn ones, as
+    xavier.torch's 126-bit seeds, are rarely seen twice) are also kept.  The
+    array returned may be shared and is read-only."""
+    if type(seed) is int and seed >= 0:
+        if seed >= _KEYS_BELOW:
+            return _core.int_seed_key(seed)
         key = _KEYS.get(seed)
         if key is None:
-            key = np.random.SeedSequence(seed).generate_state(4, np.uint64)
+            key = _core.int_seed_key(seed)
             key.flags.writeable = False
             if len(_KEYS) >= _KEYS_MAX:
                 _KEYS.clear()
