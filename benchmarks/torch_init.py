@@ -44,6 +44,7 @@ import torch.nn as nn
 
 import xavier
 import xavier.torch as xt
+from xavier import _bench
 from xavier._bench import render_table
 
 DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
@@ -171,18 +172,27 @@ def main(argv: Optional[List[str]] = None) -> int:
                    help="transformer blocks (default 20: ~1.1e9 parameters)")
     p.add_argument("--model-repeats", type=int, default=3, help="timed builds each (default 3)")
     p.add_argument("--skip-model", action="store_true", help="time the fills only")
+    p.add_argument("--load", type=int, default=0, metavar="N",
+                   help="time everything beside N busy background processes (xavier bench's)")
     p.add_argument("--json", metavar="FILE", help="write facts and raw timings to FILE")
     p.add_argument("--markdown", action="store_true", help="print GitHub markdown tables")
     args = p.parse_args(argv)
     if min(args.size, args.repeats, args.ratio_repeats, args.model_layers,
            args.model_repeats) < 1:
         p.error("sizes and repeats must be >= 1")
+    if not 0 <= args.load <= _bench.max_load():
+        p.error(f"--load must be in [0, {_bench.max_load()}]")
+    with _bench.BackgroundLoad(args.load):
+        return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
 
     cfg = xavier.config()
     facts = {"python": platform.python_version(), "platform": platform.platform(),
              "cpu_count": os.cpu_count(), "xavier": cfg, "torch": torch.__version__,
              "torch_threads": torch.get_num_threads(), "size": args.size,
-             "repeats": args.repeats, "ratio_repeats": args.ratio_repeats}
+             "repeats": args.repeats, "ratio_repeats": args.ratio_repeats, "load": args.load}
     md = args.markdown
     print(f"{'- ' if md else ''}xavier {cfg['version']} (stream {cfg['stream_version']}, "
           f"{cfg['simd_path']}, {cfg['default_threads']} threads), torch {torch.__version__} "
@@ -190,7 +200,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"{'- ' if md else ''}fills: {args.size} x {args.size} CPU tensor, median of "
           f"{args.repeats} interleaved rounds (torch, xavier) after a warm-up; xavier vs "
           f"float32: medians of {args.ratio_repeats} rounds interleaving xavier's float32, "
-          "bfloat16 and float16 calls\n")
+          "bfloat16 and float16 calls"
+          + (f"; beside {args.load} busy background process(es)" if args.load else "") + "\n")
 
     ratios = bench_dtypes(args.size, args.ratio_repeats)
     rows = bench_fills(args.size, args.repeats, ratios)
