@@ -30,7 +30,7 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from support import hypothesis_settings  # noqa: E402
+from support import hypothesis_settings, output_dtypes  # noqa: E402
 
 import xavier  # noqa: E402
 from xavier import _api  # noqa: E402
@@ -38,12 +38,7 @@ from xavier import initializers as I  # noqa: E402
 
 SETTINGS = hypothesis_settings(60, HealthCheck.data_too_large)
 
-DTYPES = ["float32", "float64", "float16"]
-try:
-    import ml_dtypes  # noqa: F401
-    DTYPES.append("bfloat16")
-except ImportError:
-    pass
+DTYPES = output_dtypes()
 
 INF, NAN = float("inf"), float("nan")
 SHAPE = (3, 4)

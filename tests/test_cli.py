@@ -4,11 +4,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
-from support import bits, npy_bytes
+from support import bits, npy_bytes, start_writing
 from support import run_cli as run
 
 import xavier
@@ -315,33 +314,9 @@ def test_disk_full_mid_write_leaves_nothing(tmp_path, monkeypatch, capsys):
     assert [e for e in os.listdir(tmp_path)] == ["m.toml"]
 
 
-def _written(pid):
-    try:
-        with open(f"/proc/{pid}/io") as f:
-            return int(dict(line.split(": ") for line in f.read().splitlines())["wchar"])
-    except (OSError, KeyError, ValueError):
-        return None
-
-
 def _start_big_write(out, extra=()):
-    cmd = [sys.executable, "-m", "xavier", "generate", "--shape", 16384, 16384, "--seed", 2,
-           "--chunk-mb", 4, "-o", out, *extra]
-    # run outside the source tree, so the installed package is the one imported
-    p = subprocess.Popen([str(c) for c in cmd], stderr=subprocess.PIPE, text=True,
-                         cwd=os.path.dirname(out))
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 60:
-        w = _written(p.pid)
-        if w is None and p.poll() is None and not os.path.exists(f"/proc/{p.pid}/io"):
-            p.kill()
-            pytest.skip("no /proc/PID/io here")
-        if w is not None and w > 64 << 20:
-            return p
-        if p.poll() is not None:
-            pytest.fail(f"the writer ended early: {p.stderr.read()}")
-        time.sleep(0.005)
-    p.kill()
-    pytest.fail("the writer wrote nothing in 60 s")
+    return start_writing(["--shape", 16384, 16384, "--seed", 2, "-o", out, *extra],
+                         cwd=os.path.dirname(out), at_least=64 << 20)
 
 
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -29,7 +29,7 @@ from xavier import _files
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from support import bits, hypothesis_settings, npy_bytes  # noqa: E402
+from support import bits, hypothesis_settings, npy_bytes, start_generate, start_writing  # noqa: E402
 from support import run_cli as run  # noqa: E402
 
 safetensors_numpy = pytest.importorskip("safetensors.numpy")
@@ -284,11 +284,6 @@ def test_force_replaces_atomically_and_leaves_nothing_else(tmp_path, fmt):
         assert set(safetensors_numpy.load_file(str(target))) == {"a", "b"}
 
 
-def _generate(args, cwd):
-    return subprocess.Popen([sys.executable, "-m", "xavier", "generate", *map(str, args)],
-                            stderr=subprocess.PIPE, text=True, cwd=cwd)
-
-
 @pytest.mark.parametrize("force", [False, True])
 @pytest.mark.parametrize("target", ["w", "w.safetensors", "w.npy"])
 def test_two_runs_racing_for_one_target(tmp_path, target, force):
@@ -297,7 +292,7 @@ def test_two_runs_racing_for_one_target(tmp_path, target, force):
         else ["--spec", spec]
     for _ in range(3):
         out = fresh_dir(tmp_path, "race") / target
-        procs = [_generate([*what, "--chunk-mb", "0.5", "-q", "-o", out, *(["--force"] * force)],
+        procs = [start_generate([*what, "--chunk-mb", "0.5", "-q", "-o", out, *(["--force"] * force)],
                            tmp_path) for _ in range(2)]
         results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
         codes = sorted(rc for rc, _ in results)
@@ -316,31 +311,6 @@ def test_two_runs_racing_for_one_target(tmp_path, target, force):
 
 # ---- killed runs and partial files -------------------------------------------
 
-def _written(pid):
-    try:
-        with open(f"/proc/{pid}/io") as f:
-            return int(dict(line.split(": ") for line in f.read().splitlines())["wchar"])
-    except (OSError, KeyError, ValueError):
-        return None
-
-
-def _start_writing(args, cwd, at_least=32 << 20):
-    p = _generate([*args, "--chunk-mb", 4], cwd)
-    t0 = time.monotonic()
-    while time.monotonic() - t0 < 60:
-        w = _written(p.pid)
-        if w is None and not os.path.exists(f"/proc/{p.pid}/io"):
-            p.kill()
-            pytest.skip("no /proc/PID/io here")
-        if w is not None and w > at_least:
-            return p
-        if p.poll() is not None:
-            pytest.fail(f"the writer ended early: {p.stderr.read()}")
-        time.sleep(0.005)
-    p.kill()
-    pytest.fail("the writer wrote nothing in 60 s")
-
-
 BIG_SPEC = {f"layer{i}": {"shape": [2048, 4096], "init": "glorot_uniform"} for i in range(8)}
 
 
@@ -351,7 +321,7 @@ def test_sigkill_leaves_nothing_hidden_on_o_tmpfile_file_systems(tmp_path, targe
     if _files._unnamed_file(str(d)) is None:
         pytest.skip("this file system has no O_TMPFILE (see the partial-file tests)")
     what = ["--shape", 16384, 8192] if target.endswith(".npy") else ["--spec", spec]
-    p = _start_writing([*what, "-o", d / target], tmp_path, at_least=64 << 20)
+    p = start_writing([*what, "-o", d / target], tmp_path, at_least=64 << 20)
     p.kill()
     p.wait(timeout=60)
     assert os.listdir(d) == []          # hidden files included
@@ -359,7 +329,7 @@ def test_sigkill_leaves_nothing_hidden_on_o_tmpfile_file_systems(tmp_path, targe
 
 def test_sighup_ends_a_run_as_sigterm_does(tmp_path):
     d = fresh_dir(tmp_path, "hup")
-    p = _start_writing(["--shape", 16384, 16384, "-o", d / "big.npy"], tmp_path)
+    p = start_writing(["--shape", 16384, 16384, "-o", d / "big.npy"], tmp_path)
     p.send_signal(signal.SIGHUP)
     _, err = p.communicate(timeout=60)
     assert p.returncode == 128 + signal.SIGHUP
@@ -493,7 +463,7 @@ def test_a_signal_at_start_up_is_a_clean_interrupt(tmp_path, sig, delay):
     assert r.stdout.strip() == "[]"
     if not os.path.exists("/proc/self/status"):
         pytest.skip("no /proc here")
-    p = _generate(["--shape", 4096, 4096, "-o", tmp_path / "w.npy"], tmp_path)
+    p = start_generate(["--shape", 4096, 4096, "-o", tmp_path / "w.npy"], tmp_path)
     t0 = time.monotonic()
     while not _catches(p.pid, signal.SIGHUP):
         assert p.poll() is None and time.monotonic() - t0 < 30

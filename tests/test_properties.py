@@ -20,19 +20,14 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, assume, given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from support import hypothesis_settings  # noqa: E402
+from support import hypothesis_settings, output_dtypes  # noqa: E402
 
 import xavier  # noqa: E402
 from xavier import _core  # noqa: E402
 
 SETTINGS = hypothesis_settings(60, HealthCheck.data_too_large)
 
-DTYPES = ["float32", "float64", "float16"]
-try:
-    import ml_dtypes  # noqa: F401
-    DTYPES.append("bfloat16")
-except ImportError:
-    pass
+DTYPES = output_dtypes()
 
 EDGES = [0, 1, 2, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129]
 BLOCK = int(_core.BLOCK)
