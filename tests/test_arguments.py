@@ -410,7 +410,7 @@ def test_clamped_fills_start_no_more_threads_than_the_cap(tmp_path):
     if got["pinned"]:
         assert got["cap"] == _api.THREADS_PER_CPU
     assert got["same"]
-    # the main thread and at most cap - 1 OpenMP helpers (plus a little slack)
+    # the main thread and at most cap - 1 pool helpers (plus a little slack)
     assert got["peak"] <= got["base"] + got["cap"] + 1, got
 
 

@@ -1,6 +1,6 @@
 """xavier: fast, reproducible Xavier/Glorot weight initialization.
 
-A compiled sampler (xoshiro256++ streams, OpenMP, SIMD) fills NumPy arrays
+A compiled sampler (xoshiro256++ streams, a thread pool, SIMD) fills NumPy arrays
 with uniform, normal and truncated normal values whose bits depend only on
 the seed and the request, never on threads or chunking.
 

@@ -132,13 +132,17 @@ def max_useful_threads() -> int:
 
     A few threads per CPU cost nothing measurable, and let tests compare
     teams larger than a small machine; thousands (``threads=10**9`` on a
-    large array) exhaust memory inside the OpenMP runtime, which kills the
-    process.  OpenMP's own thread limit (OMP_THREAD_LIMIT) applies on top."""
+    large array) can exhaust memory while the threads start, which kills
+    the process."""
+    return THREADS_PER_CPU * usable_cpus()
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask where the OS has one)."""
     try:
-        cpus = len(os.sched_getaffinity(0))
+        return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):  # no affinity masks (macOS, Windows)
-        cpus = os.cpu_count() or 1
-    return THREADS_PER_CPU * max(1, cpus)
+        return os.cpu_count() or 1
 
 
 def check_threads(threads: Optional[int]) -> int:
@@ -553,7 +557,7 @@ def show_config() -> None:
     c = config()
     print(f"xavier {c['version']}")
     print(f"  stream version  : {c['stream_version']}")
-    print(f"  OpenMP          : {'on' if c['openmp'] else 'off (single-threaded build)'}")
+    print(f"  OpenMP          : {'on' if c['openmp'] else 'off (default threads 1)'}")
     print(f"  default threads : {c['default_threads']}")
     print(f"  SIMD path       : {c['simd_path']} (supported here: {', '.join(c['simd_paths'])})")
     print(f"  numpy           : {c['numpy']}")

@@ -440,11 +440,7 @@ LOAD_PER_CPU = 4   # --load allows at most this many busy processes per usable C
 
 
 def max_load() -> int:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cpus = os.cpu_count() or 1
-    return LOAD_PER_CPU * cpus
+    return LOAD_PER_CPU * _api.usable_cpus()
 
 
 class BackgroundLoad:

@@ -3,7 +3,7 @@
 ``xavier info``.
 
 Memory: two buffers of `chunk_bytes` each.  One is filled by the sampler
-(OpenMP threads, GIL released) while the other is written by a writer
+(its thread pool, GIL released) while the other is written by a writer
 thread, so generation and disk writes overlap.
 
 Atomicity: the data go to an unnamed file in the target's directory
