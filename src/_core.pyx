@@ -124,10 +124,11 @@ def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, params,
     uint64 words.  The caller validates the parameters; the GIL is released
     during the fill.
 
-    Large fills run in parts of ``PART_BLOCKS`` blocks per thread, and
-    Python's signal handlers run between parts: Ctrl-C raises
-    KeyboardInterrupt within one part's time, leaving ``out`` written up to
-    the end of the last whole part (the values there are final).
+    Python's signal handlers run after every ``PART_BLOCKS`` blocks that the
+    calling thread fills (the pool's threads share the blocks): Ctrl-C raises
+    KeyboardInterrupt within that time, leaving ``out`` written from its
+    start up to some block boundary and not beyond (the values there are
+    final).
     """
     cdef cnp.ndarray k = _check_fill_args(out, key, kind, threads)
     cdef double prm[4]

@@ -377,8 +377,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
     else:
         tensors, info = _single(args)
         seed, entries, extra = info["seed"], info["entries"], {}
-    if fmt == "npy" and len(tensors) != 1:
-        raise ValueError("a .npy file holds one tensor")
     with warnings.catch_warnings(record=True) as caught:   # as one line, not Python's two
         warnings.simplefilter("always")
         threads = _api.check_threads(args.threads)

@@ -146,12 +146,8 @@ def remove_stale_partials(directory: str) -> None:
             continue
         if _alive(int(m.group(2)), int(m.group(3))):
             continue
-        path = os.path.join(directory, name)
         try:
-            if os.path.isdir(path) and not os.path.islink(path):
-                shutil.rmtree(path)
-            else:
-                os.unlink(path)
+            _remove(os.path.join(directory, name))
         except OSError:
             pass            # gone meanwhile (another run cleaned it), or not ours to remove
 
@@ -305,6 +301,7 @@ def _renameat2(src: str, dst: str, flags: int) -> bool:
 
 
 def _remove(path: str) -> None:
+    """Remove a file, a symbolic link (not its target) or a directory tree."""
     if os.path.isdir(path) and not os.path.islink(path):
         shutil.rmtree(path, ignore_errors=True)
     else:
