@@ -15,7 +15,7 @@ import numpy as np
 
 from . import _core
 from ._api import (_TYPE_CODES, DTypeLike, ParamsOf, SeedLike, _check_float_array, _check_nonneg,
-                   check_threads, normal_params, sample, seed_key, truncnorm_params,
+                   check_threads, fill, normal_params, sample, seed_key, truncnorm_params,
                    uniform_params)
 from ._fans import AxisLike, ShapeLike, compute_fans, int_tuple, normalize_shape
 
@@ -132,10 +132,9 @@ def _scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: s
             and batch_axis is None:
         key = _plan_key(shape, scale, mode, distribution, gain, layout, dtype, out)
         plan = _PLANS.get(key) if key is not None else None
-        if plan is not None and out.shape == plan[0] and out.flags.writeable \
-                and out.flags.c_contiguous and out.flags.aligned:
+        if plan is not None and out.shape == plan[0] and out.flags.writeable:
             nthreads = check_threads(threads)   # checked in the slow path's order
-            _core.fill(out, seed_key(seed), plan[1], plan[2], 0, nthreads)
+            fill(out, plan[1], plan[2], seed_key(seed), nthreads)
             return out
     dims = normalize_shape(out.shape if (shape is None and isinstance(out, np.ndarray)) else shape)
     dist, params_of = scaled_dist(dims, scale, mode, distribution, gain, fans, layout, in_axis,
