@@ -83,7 +83,5 @@ int xv_isa_supported(int isa);          /* 1 if this CPU can run it */
 int xv_isa_best(void);                  /* the path isa = -1 uses */
 int xv_openmp(void);                    /* 1 if built with OpenMP */
 int xv_max_threads(void);               /* omp_get_max_threads(), or 1 */
-int xv_forked_after_openmp(void);       /* 1 in a child forked after a parallel
-                                           fill: fills then run on one thread */
 
 #endif
