@@ -23,6 +23,8 @@ cdef extern from "stream.h":
     int XV_LANES
     uint64_t XV_BLOCK
     int XV_NKINDS
+    enum xv_type:
+        XV_F32, XV_F64, XV_F16, XV_BF16
     int xv_fill(const uint64_t *key, int kind, const double *params, uint64_t start,
                 uint64_t n, void *dst, int threads, int isa) nogil
     uint64_t XV_PART_BLOCKS
@@ -147,6 +149,46 @@ def fill(cnp.ndarray out not None, cnp.ndarray key not None, int kind, params,
     if rc != 0:
         raise RuntimeError("xv_fill failed")
     return out
+
+
+def fill_address(size_t address, uint64_t n, cnp.ndarray key not None, int kind, params,
+                 int threads=1):
+    """Write elements [0, n) of a stream into the memory at ``address``.
+
+    For callers that own that memory and know its layout (xavier.torch on a
+    contiguous CPU tensor: its ``data_ptr()``), where making an ndarray view
+    would cost more than filling a small tensor.  The memory must hold `n`
+    items of the kind's type, aligned to the item size (any address if `n`
+    is 0); `key` must be a C-contiguous array of 4 uint64 words.  Otherwise as :func:`fill`,
+    Ctrl-C included.
+    """
+    if not 0 <= kind < XV_NKINDS:
+        raise ValueError(f"unknown kind {kind}")
+    if threads < 1:
+        raise ValueError("threads must be >= 1")
+    if (cnp.PyArray_TYPE(key) != cnp.NPY_UINT64 or key.ndim != 1 or key.shape[0] != 4
+            or not cnp.PyArray_IS_C_CONTIGUOUS(key)):
+        raise ValueError("key must be a C-contiguous array of 4 uint64 words")
+    cdef double prm[4]
+    _params(params, prm)
+    if n == 0:
+        return
+    if address == 0 or address % _item_size(kind % 4) != 0:
+        raise ValueError("address must be non-null and aligned to the item size")
+    cdef const uint64_t *kp = <const uint64_t *>cnp.PyArray_DATA(key)
+    cdef int rc
+    caught = []
+    with nogil:
+        rc = xv_fill_until(kp, kind, prm, 0, n, <void *>address, threads, -1, _signalled,
+                           <void *>caught)
+    if rc == -3:
+        raise caught[0]
+    if rc != 0:
+        raise RuntimeError("xv_fill failed")
+
+
+cdef inline size_t _item_size(int typ) noexcept:
+    return 8 if typ == XV_F64 else 4 if typ == XV_F32 else 2
 
 
 cdef int _signalled(void *caught) noexcept nogil:

@@ -13,6 +13,9 @@ import torch.nn as nn  # noqa: E402
 
 import xavier  # noqa: E402
 import xavier.torch as xt  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from support import hypothesis_settings  # noqa: E402
 from xavier._api import named_seed  # noqa: E402
 
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
@@ -113,6 +116,78 @@ def test_untouched_memory_around_a_view(dtype):
     assert (big[:, 1::3] != 7.0).float().mean() > 0.99
 
 
+def _bits(t):
+    """The tensor's values as their bit patterns (NaN-proof, -0 distinct)."""
+    ints = {2: torch.int16, 4: torch.int32, 8: torch.int64}[t.element_size()]
+    return t.detach().contiguous().view(ints).numpy()
+
+
+@st.composite
+def _layouts(draw):
+    """A tensor of any dtype in some layout xavier.torch must write through its
+    own memory: contiguous (written at its address), permuted, sliced with
+    steps, offset into its storage, size-1 or zero-size dimensions, or on
+    memory misaligned for its dtype (written through a view)."""
+    dtype = draw(st.sampled_from(DTYPES))
+    shape = tuple(draw(st.lists(st.integers(0, 9), min_size=0, max_size=4)))
+    steps = tuple(draw(st.integers(1, 3)) for _ in shape)
+    offset = draw(st.integers(0, 5))
+    item = torch.empty((), dtype=dtype).element_size()
+    count = offset + int(np.prod([n * s for n, s in zip(shape, steps)], dtype=np.int64)) + 1
+    if draw(st.booleans()):   # on a bytearray, maybe one byte off the item alignment
+        skew = draw(st.integers(0, 1)) if item > 1 else 0
+        flat = torch.frombuffer(bytearray(count * item + skew), dtype=dtype, offset=skew)
+    else:
+        flat = torch.zeros(count, dtype=dtype)
+    big = flat[offset:offset + int(np.prod([n * s for n, s in zip(shape, steps)]))]
+    t = big.view(*[n * s for n, s in zip(shape, steps)]) if shape else big[:1].view(())
+    if shape:
+        t = t[tuple(slice(None, None, s) for s in steps)]
+        t = t.permute(*draw(st.permutations(range(len(shape)))))
+    return t
+
+
+@given(t=_layouts(), name=st.sampled_from(["uniform_", "normal_", "xavier_uniform_"]),
+       seed=st.integers(0, 2**64))
+@hypothesis_settings(150)
+def test_every_layout_gets_the_values_of_a_contiguous_tensor(t, name, seed):
+    """Contiguous aligned tensors are written at their address, all others
+    through a NumPy view: the same values either way, nothing written
+    outside the tensor."""
+    if name == "xavier_uniform_" and (t.dim() < 2 or t.numel() == 0):
+        name = "uniform_"   # (zero fans: ZeroDivisionError, as from torch's own)
+    ours = CALLS[name][0]
+    base = t._base if t._base is not None else t
+    outside = base.detach().clone()
+    ours(t, seed=seed)
+    want = ours(torch.empty(t.shape, dtype=t.dtype), seed=seed)
+    np.testing.assert_array_equal(_bits(t), _bits(want))
+    mask = torch.ones(base.shape, dtype=torch.bool)
+    mask.view(-1)[torch.arange(base.numel()).view(base.shape).as_strided(
+        t.shape, t.stride(), t.storage_offset() - base.storage_offset())] = False \
+        if t.numel() else True
+    np.testing.assert_array_equal(_bits(base[mask]), _bits(outside[mask]))
+
+
+def test_fill_address_refuses_what_it_cannot_write():
+    key = xavier._api.seed_key(1)
+    t = torch.zeros(16)
+    for address, k, kind, threads, match in [
+            (t.data_ptr() + 2, key, xavier._core.UNIFORM_F32, 1, "aligned"),
+            (0, key, xavier._core.UNIFORM_F32, 1, "aligned"),
+            (t.data_ptr(), key[:3], xavier._core.UNIFORM_F32, 1, "4 uint64"),
+            (t.data_ptr(), key.astype(np.int64), xavier._core.UNIFORM_F32, 1, "4 uint64"),
+            (t.data_ptr(), np.repeat(key, 2)[::2], xavier._core.UNIFORM_F32, 1, "4 uint64"),
+            (t.data_ptr(), key, 12, 1, "kind"),
+            (t.data_ptr(), key, -1, 1, "kind"),
+            (t.data_ptr(), key, xavier._core.UNIFORM_F32, 0, "threads")]:
+        with pytest.raises(ValueError, match=match):
+            xavier._core.fill_address(address, 16, k, kind, (0.0, 1.0), threads)
+    assert not t.any()
+    xavier._core.fill_address(t.data_ptr(), 0, key, xavier._core.UNIFORM_F32, (0.0, 1.0))
+    assert not t.any()
+
+
 # ---- distributions, per dtype ------------------------------------------------------------
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=str)
@@ -160,6 +235,30 @@ def test_manual_seed_and_generators_make_runs_repeat():
     seed = (int(words[0]) << 63) | int(words[1])
     assert torch.equal(xt.normal_(torch.empty(100), generator=g),
                        torch.from_numpy(xavier.normal(100, seed=seed)))
+
+
+def test_seed_draws_in_many_threads_at_once_match_one_thread():
+    """Each thread draws its seeds into a buffer of its own: threads drawing
+    from their own generators at once get what each would get alone."""
+    def run(i):
+        g = torch.Generator().manual_seed(i)
+        return [xt.normal_(torch.empty(64), generator=g) for _ in range(200)]
+
+    want = [run(i) for i in range(4)]
+    got = [None] * 4
+    start = threading.Barrier(4)
+
+    def worker(i):
+        start.wait()
+        got[i] = run(i)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for w, g in zip(want, got):
+        assert all(torch.equal(a, b) for a, b in zip(w, g))
 
 
 def test_seed_and_generator_are_exclusive():

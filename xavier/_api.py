@@ -189,7 +189,7 @@ def as_real(value: object, name: str) -> float:
 
 
 def _check_real(value: object, name: str) -> float:
-    v = as_real(value, name)
+    v = value if type(value) is float else as_real(value, name)
     if not math.isfinite(v):
         raise ValueError(f"{name} must be finite, got {v}")
     return v

@@ -44,6 +44,14 @@ def fill(
     threads: int = ...,
     isa: Optional[str] = ...,
 ) -> np.ndarray: ...
+def fill_address(
+    address: int,
+    n: int,
+    key: npt.NDArray[np.uint64],
+    kind: int,
+    params: Sequence[float],
+    threads: int = ...,
+) -> None: ...
 def fill_runs(
     out: np.ndarray,
     key: npt.NDArray[np.uint64],

@@ -61,19 +61,38 @@ _warn_lock = threading.Lock()
 # ---- filling a tensor -----------------------------------------------------------
 
 def _draw_seed(generator: Optional[torch.Generator]) -> int:
-    """126 bits from `generator` (or torch's default CPU generator)."""
+    """126 bits from `generator` (or torch's default CPU generator): two
+    63-bit draws of ``random_`` on an int64 tensor, into a buffer of this
+    thread's (a new tensor per call would cost as much as a small fill)."""
     g = torch.default_generator if generator is None else generator
-    words = torch.empty(2, dtype=torch.int64).random_(generator=g).tolist()
-    return (int(words[0]) << 63) | int(words[1])
+    try:
+        words = _seed_words.tensor
+    except AttributeError:
+        words = _seed_words.tensor = torch.empty(2, dtype=torch.int64)
+        _seed_words.array = words.numpy()
+    words.random_(generator=g)
+    drawn: List[int] = _seed_words.array.tolist()
+    return (drawn[0] << 63) | drawn[1]
+
+
+_seed_words = threading.local()
+
+# torch.autograd.graph.increment_version's own call, without its wrapper's
+# isinstance test (a tenth of a small fill); the public function where absent.
+_increment_version: Callable[[Tuple[torch.Tensor, ...]], None] = getattr(
+    torch._C, "_increment_version", torch.autograd.graph.increment_version)
+
+
+_has_torch_function = torch.overrides.has_torch_function_variadic
 
 
 def _ours(tensor: object, name: str) -> bool:
     """True if this module fills `tensor`; False sends it to torch's function."""
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
-    if torch.overrides.has_torch_function_variadic(tensor) or tensor.layout != torch.strided:
+    if _has_torch_function(tensor) or tensor.layout is not torch.strided:
         return False
-    if tensor.device.type != "cpu":
+    if not tensor.is_cpu:
         with _warn_lock:
             first = tensor.device.type not in _warned_devices
             _warned_devices.add(tensor.device.type)
@@ -82,7 +101,9 @@ def _ours(tensor: object, name: str) -> bool:
                           f"'{tensor.device.type}' uses torch.nn.init.{name} (warned once)",
                           stacklevel=3)
         return False
-    return tensor.dtype in _TYPES and not (tensor.is_conj() or tensor.is_neg())
+    # (a negative view's memory holds minus its values; only complex tensors
+    # can carry the conjugate bit, and _TYPES has none)
+    return tensor.dtype in _TYPES and not tensor.is_neg()
 
 
 def _check_writable(tensor: torch.Tensor) -> None:
@@ -93,7 +114,8 @@ def _check_writable(tensor: torch.Tensor) -> None:
                            "allowed: xavier.torch writes a tensor created under "
                            "torch.inference_mode() only inside inference_mode, as torch does. "
                            "clone() it first to get a normal tensor.")
-    if any(st == 0 and n > 1 for st, n in zip(tensor.stride(), tensor.shape)):
+    if not tensor.is_contiguous() and \
+            any(st == 0 and n > 1 for st, n in zip(tensor.stride(), tensor.shape)):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")
@@ -115,9 +137,16 @@ def _write(tensor: torch.Tensor, kind: int, params: Tuple[float, ...], key: np.n
     torch, so it then bumps the tensor's version counter (shared with its
     views and its base) as torch's in-place ops do: autograd then refuses a
     backward through a graph that saved the old values, instead of silently
-    using the new ones.  Inference tensors have no counter; torch skips them."""
-    _api.fill(_numpy_view(tensor), kind, params, key, nthreads)
-    torch.autograd.graph.increment_version(tensor)
+    using the new ones.  Inference tensors have no counter; torch skips them.
+
+    A contiguous, aligned tensor is written at its address (a NumPy view
+    costs more than filling a bias-sized tensor), others through a view."""
+    address = tensor.data_ptr()
+    if tensor.is_contiguous() and address % tensor.element_size() == 0:
+        _core.fill_address(address, tensor.numel(), key, kind, params, nthreads)
+    else:
+        _api.fill(_numpy_view(tensor), kind, params, key, nthreads)
+    _increment_version((tensor,))
 
 
 def _fill(tensor: torch.Tensor, dist: int, params_of: _api.ParamsOf,
@@ -130,7 +159,7 @@ def _fill(tensor: torch.Tensor, dist: int, params_of: _api.ParamsOf,
         raise ValueError("give generator or seed, not both")
     _check_writable(tensor)
     # the seed last: a call that fails leaves the generator as it was
-    key = _api.seed_key(seed if seed is not None else _draw_seed(generator))
+    key = _api.seed_key(seed) if seed is not None else _core.int_seed_key(_draw_seed(generator))
     _write(tensor, 4 * dist + code, params, key, nthreads)
 
 
