@@ -1,6 +1,7 @@
 """xavier.torch: the torch.nn.init drop-ins, fast_init and init_.
 
 Skipped without torch; CI installs torch 2.13.0 (the CPU wheel)."""
+import functools
 import math
 import threading
 import warnings
@@ -339,9 +340,18 @@ NAMES = xt._NAMES
 
 
 def _all_torch():
-    return all(getattr(torch.nn.init, n) is xt._TORCH[n] for n in NAMES) and \
-        torch.nn.modules.activation.xavier_uniform_ is xt._TORCH["xavier_uniform_"] and \
+    """torch's functions and Tensor methods are torch's own, code included."""
+    return all(getattr(torch.nn.init, n) is xt._FUNCTIONS[n]
+               and xt._FUNCTIONS[n].__code__ is xt._TORCH[n].__code__ for n in NAMES) and \
+        xt._HOOK not in vars(torch.nn.init) and \
         all(getattr(torch.Tensor, n) is xt._TENSOR_TORCH[n] for n in ("normal_", "uniform_"))
+
+
+# References to torch's functions held outside torch.nn.init before any block:
+# a table (as Hugging Face's TORCH_INIT_FUNCTIONS), partials, and the name
+# torch's MultiheadAttention binds with ``from torch.nn.init import``.
+HELD = {n: getattr(torch.nn.init, n) for n in NAMES}
+PARTIALS = {n: functools.partial(getattr(torch.nn.init, n)) for n in NAMES}
 
 
 class Net(nn.Module):
@@ -354,16 +364,47 @@ class Net(nn.Module):
         self.fc = nn.Linear(64, 10)
 
 
-def test_fast_init_patches_and_restores():
+def _values(call, n, seed=3):
+    torch.manual_seed(seed)
+    return call(torch.empty(64, 48))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_fast_init_reaches_xavier_through_every_reference(name):
+    """Inside a block, torch.nn.init.<name> however it is held gives xavier's
+    values; outside (after nested blocks too), torch's own."""
+    refs = {"module": lambda t: getattr(torch.nn.init, name)(t), "held": HELD[name],
+            "partial": PARTIALS[name]}
+    if name == "xavier_uniform_":
+        refs["imported"] = torch.nn.modules.activation.xavier_uniform_
+    ours = _values(getattr(xt, name), name)
+    theirs = _values(xt._TORCH[name], name)
+    assert not torch.equal(ours, theirs)
     assert _all_torch()
     with xt.fast_init():
-        for n in NAMES:
-            assert getattr(torch.nn.init, n) is xt._DISPATCH[n]
-        # torch's MultiheadAttention binds xavier_uniform_ at import
-        assert torch.nn.modules.activation.xavier_uniform_ is xt._DISPATCH["xavier_uniform_"]
+        for how, call in refs.items():
+            assert torch.equal(_values(call, name), ours), how
         with xt.fast_init(threads=1):        # nested
-            assert torch.nn.init.normal_ is xt._DISPATCH["normal_"]
-        assert torch.nn.init.normal_ is xt._DISPATCH["normal_"]
+            assert torch.equal(_values(HELD[name], name), ours)
+        assert torch.equal(_values(HELD[name], name), ours)
+    assert _all_torch()
+    for how, call in refs.items():
+        assert torch.equal(_values(call, name), theirs), how
+
+
+def test_fast_init_leaves_code_someone_else_changed():
+    """A function whose code was changed by someone else keeps that code."""
+    fn = torch.nn.init.normal_
+    own = fn.__code__
+    fn.__code__ = (lambda tensor, mean=0.0, std=1.0, generator=None: tensor.fill_(mean)).__code__
+    changed = fn.__code__
+    try:
+        with xt.fast_init():
+            assert fn.__code__ is changed
+            assert (fn(torch.empty(3), 2.0) == 2.0).all()
+        assert fn.__code__ is changed
+    finally:
+        fn.__code__ = own
     assert _all_torch()
 
 
@@ -434,7 +475,7 @@ def test_fast_init_gives_torchs_distributions():
 
 def _during_fast_init(fill):
     """fill() in another thread while this one is inside a fast_init block,
-    then fill() here inside it: ({"t": the other's result, "fn": the
+    then fill() here inside it: ({"t": the other's result, "fn": the code of
     torch.nn.init.normal_ it saw}, our result)."""
     inside, done = threading.Event(), threading.Event()
     got = {}
@@ -442,7 +483,7 @@ def _during_fast_init(fill):
     def other():
         inside.wait()
         got["t"] = fill()
-        got["fn"] = torch.nn.init.normal_
+        got["fn"] = torch.nn.init.normal_.__code__
         done.set()
 
     th = threading.Thread(target=other)
@@ -463,7 +504,7 @@ def test_fast_init_is_per_thread():
 
     want = fill()
     got, mine = _during_fast_init(fill)
-    assert got["fn"] is xt._DISPATCH["normal_"]   # the patch is process-wide ...
+    assert got["fn"] is xt._TRAMPOLINES["normal_"]   # the swap is process-wide ...
     assert torch.equal(got["t"], want)            # ... but acts in fast_init's thread only
     assert not torch.equal(mine, want)
     assert _all_torch()
