@@ -78,10 +78,14 @@ typedef struct {
     void (*skip)(xv_lanes *st, size_t nsteps);
     xv_group_fn group[XV_NKINDS];   /* by kind */
     xv_copy_fn stream_copy;   /* copy with non-temporal stores, or NULL */
+    /* uniform float32 / float64 kernels storing each group (one 64-byte
+     * line) non-temporally, to a 16-byte aligned dst; or NULL */
+    xv_group_fn uniform_nt[2];
 } xv_kernels;
 
-/* Uniform fills of at least XV_STREAM_MIN bytes use non-temporal stores, through a
- * buffer of XV_STREAM_CHUNK bytes (a multiple of every group's size). */
+/* Uniform fills of at least XV_STREAM_MIN bytes use non-temporal stores: from
+ * registers where dst is 16-byte aligned (uniform_nt), else through a buffer
+ * of XV_STREAM_CHUNK bytes (a multiple of every group's size). */
 #define XV_STREAM_MIN ((uint64_t)32 << 20)
 #define XV_STREAM_CHUNK 4096
 
@@ -139,6 +143,15 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx2, __attribute__((target("avx2"))), 32, 
 XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))), 64, __m512i,
                       _mm512_loadu_si512, _mm512_stream_si512)
 #define XV_STREAM_COPY_BASELINE xv_stream_copy_sse2
+
+/* The 64 bytes at v to a 16-byte aligned dst with streaming stores.  Four
+ * 16-byte stores fill one write-combining line as well as one 64-byte store
+ * (measured: 12.0 against 11.6 ms for 8192^2 float32 on one thread, 15.2
+ * through the buffer), and need only the alignment NumPy gives. */
+#define XV_STREAM_LINE(dst, v)                                                           \
+    for (int q_ = 0; q_ < 4; q_++)                                                       \
+        _mm_stream_si128((__m128i *)(void *)(dst) + q_,                                  \
+                         _mm_loadu_si128((const __m128i *)(const void *)(v) + q_))
 #else
 #define XV_STREAM_COPY_BASELINE NULL
 #endif
@@ -610,7 +623,14 @@ static void block_span(const xv_kernels *K, int kind, const xv_params *p, xv_lan
         g++;
     }
     const uint64_t full = (e1 - e) / G;
-    if (full && stream && K->stream_copy) {
+    if (full && stream && K->uniform_nt[kind & 3] && ((uintptr_t)dst & 15) == 0) {
+        K->uniform_nt[kind & 3](st, (size_t)full, dst, p);
+        dst += full * G * esz;
+        e += full * G;
+#ifdef XV_X86
+        _mm_sfence();
+#endif
+    } else if (full && stream && K->stream_copy) {
         _Alignas(64) char buf[XV_STREAM_CHUNK];
         const uint64_t per = XV_STREAM_CHUNK / (G * esz);
         for (uint64_t left = full; left;) {

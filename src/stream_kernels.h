@@ -482,23 +482,28 @@ XV_DEFINE_KERNEL(xv_truncnorm_bf16, uint16_t,
 
 /* ---- float64 kernels ----------------------------------------------------- */
 
+XV_INLINE void XV_FN(xv_grp_uniform_f64)(XV_FN(xv_regs) *r, double *v, const xv_params *p)
+{
+    const double lo = p->d.lo, span = p->d.span, cap = p->d.cap;
+    uint64_t x[8];
+    XV_FN(xv_step8)(r, x);
+    XV_SIMD
+    for (int j = 0; j < 8; j++) {
+        const double u = xv_u53_to_d(x[j] >> 11) * 0x1p-53;
+        const double y = lo + span * u;
+        v[j] = y < cap ? y : cap;
+    }
+}
+
 XV_TARGET static void XV_FN(xv_uniform_f64)(xv_lanes *st, size_t ngroups, void *out,
                                             const xv_params *p)
 {
     double *dst = (double *)out;
-    const double lo = p->d.lo, span = p->d.span, cap = p->d.cap;
+    const xv_params pc = *p;
     XV_FN(xv_regs) r;
     XV_FN(xv_load)(st, &r);
-    for (size_t g = 0; g < ngroups; g++) {
-        uint64_t x[8];
-        XV_FN(xv_step8)(&r, x);
-        XV_SIMD
-        for (int j = 0; j < 8; j++) {
-            const double u = xv_u53_to_d(x[j] >> 11) * 0x1p-53;
-            const double v = lo + span * u;
-            dst[8 * g + j] = v < cap ? v : cap;
-        }
-    }
+    for (size_t g = 0; g < ngroups; g++)
+        XV_FN(xv_grp_uniform_f64)(&r, dst + 8 * g, &pc);
     XV_FN(xv_store)(st, &r);
 }
 
@@ -556,6 +561,47 @@ XV_TARGET static void XV_FN(xv_truncnorm_f64)(xv_lanes *st, size_t ngroups, void
     XV_FN(xv_store)(st, &r);
 }
 
+#ifdef XV_STREAM_LINE
+/* Uniform float32 and float64 storing each group (one 64-byte line) with
+ * streaming stores from registers, for fills far larger than the caches:
+ * the values of xv_uniform_f32 / xv_uniform_f64, to a 16-byte aligned dst. */
+XV_TARGET static void XV_FN(xv_uniform_f32_nt)(xv_lanes *st, size_t ngroups, void *out,
+                                               const xv_params *p)
+{
+    char *dst = (char *)out;
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    for (size_t g = 0; g < ngroups; g++) {
+        _Alignas(64) float v[16];
+        if (pf.plain)
+            XV_FN(xv_grp_uniform_plain)(&r, v, &pf);
+        else
+            XV_FN(xv_grp_uniform)(&r, v, &pf);
+        XV_STREAM_LINE(dst + 64 * g, v);
+    }
+    XV_FN(xv_store)(st, &r);
+}
+
+XV_TARGET static void XV_FN(xv_uniform_f64_nt)(xv_lanes *st, size_t ngroups, void *out,
+                                               const xv_params *p)
+{
+    char *dst = (char *)out;
+    const xv_params pc = *p;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    for (size_t g = 0; g < ngroups; g++) {
+        _Alignas(64) double v[8];
+        XV_FN(xv_grp_uniform_f64)(&r, v, &pc);
+        XV_STREAM_LINE(dst + 64 * g, v);
+    }
+    XV_FN(xv_store)(st, &r);
+}
+#define XV_UNIFORM_NT {XV_FN(xv_uniform_f32_nt), XV_FN(xv_uniform_f64_nt)}
+#else
+#define XV_UNIFORM_NT {NULL, NULL}
+#endif
+
 /* indexed by kind = 4 * dist + type */
 static const xv_kernels XV_FN(xv_kernels) = {
     XV_FN(xv_skip),
@@ -564,7 +610,9 @@ static const xv_kernels XV_FN(xv_kernels) = {
      XV_FN(xv_truncnorm_f32), XV_FN(xv_truncnorm_f64), XV_FN(xv_truncnorm_f16),
      XV_FN(xv_truncnorm_bf16)},
     XV_COPY,
+    XV_UNIFORM_NT,
 };
+#undef XV_UNIFORM_NT
 
 #undef XV_GROUPS_F32
 #undef XV_GROUPS_HALF

@@ -530,18 +530,25 @@ def test_runs_must_increase_without_overlap():
 
 @pytest.mark.parametrize("kind", [_core.UNIFORM_F32, _core.UNIFORM_F64])
 def test_large_fills_with_streaming_stores_give_the_same_values(kind):
-    # fills of >= 32 MiB use non-temporal stores; pieces below that do not
+    """Fills of >= 32 MiB use non-temporal stores: from registers into 16-byte
+    aligned memory, through a buffer otherwise; pieces below that size use
+    neither.  Same values on every SIMD path, for outputs 64-byte aligned,
+    16-byte aligned, or one element off, and for a start that leaves a
+    partial first group."""
     dtype = KINDS[kind][0]
-    n = (40 << 20) // np.dtype(dtype).itemsize + 5
-    pieces = np.concatenate([fill(kind, m, start=s, threads=2)
-                             for s, m in ((0, n // 3), (n // 3, n // 3), (2 * (n // 3), n - 2 * (n // 3)))])
-    for path in _core.simd_paths():
-        # misaligned by one element from a 64-byte boundary
-        raw = np.empty(n * np.dtype(dtype).itemsize + 128, dtype=np.uint8)
-        off = (-raw.ctypes.data) % 64 + np.dtype(dtype).itemsize
-        out = raw[off:off + n * np.dtype(dtype).itemsize].view(dtype)
-        _core.fill(out, seed_key(2024), kind, KINDS[kind][1], 0, 2, path)
-        np.testing.assert_array_equal(out, pieces, err_msg=path)
+    item = np.dtype(dtype).itemsize
+    n = (40 << 20) // item + 5
+    for start in (0, 3):
+        thirds = ((0, n // 3), (n // 3, n // 3), (2 * (n // 3), n - 2 * (n // 3)))
+        pieces = np.concatenate([fill(kind, m, start=start + s, threads=2) for s, m in thirds])
+        raw = np.empty(n * item + 128, dtype=np.uint8)
+        for path in _core.simd_paths():
+            for skew in (0, 16, 48, item):
+                off = (-raw.ctypes.data) % 64 + skew
+                out = raw[off:off + n * item].view(dtype)
+                out.fill(0)
+                _core.fill(out, seed_key(2024), kind, KINDS[kind][1], start, 2, path)
+                np.testing.assert_array_equal(out, pieces, err_msg=f"{path} {skew} {start}")
 
 
 def test_sub_range_far_into_the_stream():
