@@ -204,7 +204,12 @@ cdef int _signalled(void *caught) noexcept nogil:
 
 
 cdef cnp.ndarray _check_fill_args(cnp.ndarray out, key, int kind, int threads):
-    cdef cnp.ndarray k = np.ascontiguousarray(key, dtype=np.uint64)
+    cdef cnp.ndarray k
+    if type(key) is np.ndarray and cnp.PyArray_TYPE(key) == cnp.NPY_UINT64 \
+            and cnp.PyArray_IS_C_CONTIGUOUS(key):
+        k = key
+    else:
+        k = np.ascontiguousarray(key, dtype=np.uint64)
     if k.ndim != 1 or k.shape[0] != 4:
         raise ValueError("key must hold 4 uint64 words")
     if not 0 <= kind < XV_NKINDS:
@@ -219,12 +224,12 @@ cdef cnp.ndarray _check_fill_args(cnp.ndarray out, key, int kind, int threads):
 
 
 cdef _params(params, double *prm):
-    values = [float(x) for x in params]
-    if not 2 <= len(values) <= 4:
+    cdef tuple values = params if type(params) is tuple else tuple(params)
+    cdef Py_ssize_t n = len(values), i
+    if not 2 <= n <= 4:
         raise ValueError("params must hold 2 to 4 numbers")
-    values += [0.0] * (4 - len(values))
     for i in range(4):
-        prm[i] = values[i]
+        prm[i] = float(values[i]) if i < n else 0.0
 
 
 def fill_runs(cnp.ndarray out not None, key, int kind, params, starts, int threads=1,
