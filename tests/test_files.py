@@ -473,3 +473,19 @@ def test_a_signal_at_start_up_is_a_clean_interrupt(tmp_path, sig, delay):
     assert p.returncode == 128 + sig, err
     assert "Traceback" not in err and "interrupted" in err
     assert os.listdir(tmp_path) == []
+
+
+@given(value=st.floats(allow_nan=False, allow_infinity=False, width=32)
+       | st.floats(-3.3e38, 3.3e38, allow_nan=False))
+@hypothesis_settings(400)
+def test_bfloat16_constants_are_the_value_rounded_to_nearest_even(value):
+    """A bfloat16 constant (zeros, ones, constant) is float32(value) rounded
+    to nearest even, as ml_dtypes (and the core's own rounding) give it."""
+    ml_dtypes = pytest.importorskip("ml_dtypes")
+    want = np.float32(value).astype(ml_dtypes.bfloat16)
+    if not np.isfinite(want):
+        return   # beyond bfloat16: the request refuses such values
+    req = xavier._request.request("constant", (3,), "bfloat16", {"value": value})
+    buf = np.empty(3, np.uint16)
+    req.fill_range(buf, 0, xavier._api.seed_key(0), 1)
+    assert (buf == want.view(np.uint16)).all()

@@ -111,8 +111,15 @@ class Request:
 
     def _constant(self) -> np.ndarray:
         if self.code == _core.BF16:
-            return np.asarray(_core._round_half(np.float32(self.value), bfloat16=True)[0])
+            return np.asarray(bfloat16_bits(self.value), dtype=np.uint16)
         return np.asarray(self.value, dtype=self.storage)
+
+
+def bfloat16_bits(value: float) -> int:
+    """The bits of `value` (finite, within bfloat16's range) as a bfloat16:
+    rounded to float32, then to nearest even, as the core rounds."""
+    bits = int(np.float32(value).view(np.uint32))
+    return (bits + 0x7FFF + ((bits >> 16) & 1)) >> 16
 
 
 def block_runs(dims: Tuple[int, ...], offsets: Tuple[int, ...],
