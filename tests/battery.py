@@ -44,7 +44,7 @@ class Stream:
 
     def __init__(self, seed: int = 1, first_block: int = 0,
                  source: Optional[Callable[[int], np.ndarray]] = None):
-        key = xavier._api.seed_key(seed)
+        key = xavier._seeds.seed_key(seed)
         self.source = source or (lambda b: _core.raw_block(key, b, BLOCK))
         self.next_block = first_block
         self.bytes = 0

@@ -25,7 +25,7 @@ BLOCKS_PER_WRITE = 16  # 8 MiB
 
 def blocks(seed: int, first: int = 0):
     """Raw outputs of blocks first, first + 1, ... (uint64 arrays of one block each)."""
-    key = xavier._api.seed_key(seed)
+    key = xavier._seeds.seed_key(seed)
     b = first
     while True:
         yield _core.raw_block(key, b, int(_core.BLOCK))

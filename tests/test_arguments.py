@@ -9,7 +9,7 @@ the argument; never OverflowError, ZeroDivisionError, AttributeError,
 KeyError, a crash, or NaN / inf values.
 
 Thread counts far above the machine (threads=10**9, 10**400, 2**63) are
-clamped to ``xavier._api.max_useful_threads()`` with a RuntimeWarning: same
+clamped to ``xavier._checks.max_useful_threads()`` with a RuntimeWarning: same
 values, and no more threads in the process than the cap.
 """
 import inspect
@@ -33,7 +33,7 @@ from hypothesis import strategies as st  # noqa: E402
 from support import hypothesis_settings, output_dtypes  # noqa: E402
 
 import xavier  # noqa: E402
-from xavier import _api  # noqa: E402
+from xavier import _checks, _seeds  # noqa: E402
 from xavier import initializers as I  # noqa: E402
 
 SETTINGS = hypothesis_settings(60, HealthCheck.data_too_large)
@@ -132,7 +132,7 @@ def _outcome(call, names, memory_error=False):
 
 
 def _real(v):
-    return _api.as_real(v, "value")
+    return _checks.as_real(v, "value")
 
 
 def _check_values(out, bounds):
@@ -152,7 +152,7 @@ def _sampler(fn, arg):
 
 def _inplace(fn):
     def call(value, dtype):
-        return getattr(xavier, fn)(np.zeros(SHAPE, _api.check_dtype(dtype)), gain=value, seed=0,
+        return getattr(xavier, fn)(np.zeros(SHAPE, _checks.check_dtype(dtype)), gain=value, seed=0,
                                    threads=1)
     return call
 
@@ -241,7 +241,7 @@ INT_ARGS = {
     "uniform threads": (_preset("uniform", "threads"), "threads"),
     "glorot_uniform threads": (_preset("glorot_uniform", "threads"), "threads"),
     "xavier_uniform_ threads": (lambda v, dt: xavier.xavier_uniform_(
-        np.zeros(SHAPE, _api.check_dtype(dt)), seed=0, threads=v), "threads"),
+        np.zeros(SHAPE, _checks.check_dtype(dt)), seed=0, threads=v), "threads"),
 }
 
 
@@ -267,7 +267,7 @@ def test_compute_fans_shape(shape, layout):
 @SETTINGS
 @given(seed=integers)
 def test_named_seed_seed(seed):
-    _outcome(lambda: _api.named_seed(seed, "w"), ("seed",))
+    _outcome(lambda: _seeds.named_seed(seed, "w"), ("seed",))
 
 
 # ---- the cases the hunt began with -----------------------------------------------
@@ -355,25 +355,25 @@ def test_max_useful_threads():
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:
         cpus = os.cpu_count() or 1
-    assert _api.max_useful_threads() == _api.THREADS_PER_CPU * cpus
+    assert _checks.max_useful_threads() == _checks.THREADS_PER_CPU * cpus
 
 
 def test_check_threads():
-    cap = _api.max_useful_threads()
-    assert _api.check_threads(None) == max(1, xavier.config()["default_threads"])
-    assert _api.check_threads(np.int64(2)) == 2 and type(_api.check_threads(np.int64(2))) is int
+    cap = _checks.max_useful_threads()
+    assert _checks.check_threads(None) == max(1, xavier.config()["default_threads"])
+    assert _checks.check_threads(np.int64(2)) == 2 and type(_checks.check_threads(np.int64(2))) is int
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert _api.check_threads(cap) == cap  # no warning at the cap
+        assert _checks.check_threads(cap) == cap  # no warning at the cap
     with pytest.warns(RuntimeWarning, match=rf"threads .* using {cap}\b"):
-        assert _api.check_threads(10**400) == cap
+        assert _checks.check_threads(10**400) == cap
     with pytest.raises(ValueError, match="threads"):
-        _api.check_threads(-10**400)
+        _checks.check_threads(-10**400)
 
 
 @pytest.mark.parametrize("threads", HUGE_THREADS.values(), ids=HUGE_THREADS.keys())
 def test_huge_thread_counts_are_clamped(threads):
-    cap = _api.max_useful_threads()
+    cap = _checks.max_useful_threads()
     shape = (4096, 1024)  # 64 blocks: OpenMP would start 64 threads if asked
     ref = xavier.glorot_uniform(shape, seed=5, threads=1)
     with pytest.warns(RuntimeWarning, match=rf"threads .* using {cap}\b") as w:
@@ -384,7 +384,7 @@ def test_huge_thread_counts_are_clamped(threads):
 
 COUNT_THREADS = r"""
 import json, os, warnings, numpy as np, xavier
-from xavier import _api
+from xavier import _checks
 if hasattr(os, "sched_setaffinity"):  # one CPU: the cap is THREADS_PER_CPU
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
 warnings.simplefilter("ignore", RuntimeWarning)
@@ -395,7 +395,7 @@ for t in (10**9, 10**10, 10**400, 2**31, 2**63):
     xavier.glorot_uniform(out.shape, out=out, seed=1, threads=t)
     same &= bool((out == ref).all())
     peak = max(peak, len(os.listdir("/proc/self/task")))
-print(json.dumps({"cap": _api.max_useful_threads(), "base": base, "peak": peak, "same": same,
+print(json.dumps({"cap": _checks.max_useful_threads(), "base": base, "peak": peak, "same": same,
                   "pinned": hasattr(os, "sched_setaffinity")}))
 """
 
@@ -408,7 +408,7 @@ def test_clamped_fills_start_no_more_threads_than_the_cap(tmp_path):
     assert res.returncode == 0, res.stderr
     got = json.loads(res.stdout)
     if got["pinned"]:
-        assert got["cap"] == _api.THREADS_PER_CPU
+        assert got["cap"] == _checks.THREADS_PER_CPU
     assert got["same"]
     # the main thread and at most cap - 1 pool helpers (plus a little slack)
     assert got["peak"] <= got["base"] + got["cap"] + 1, got

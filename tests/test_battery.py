@@ -42,13 +42,13 @@ def _lcg(b):
 
 def _same_lanes(b):
     """All 8 lanes of a block seeded alike (the classic mistake): each output 8 times."""
-    return np.repeat(battery._core.raw_block(battery.xavier._api.seed_key(b), 0,
+    return np.repeat(battery._core.raw_block(battery.xavier._seeds.seed_key(b), 0,
                                              battery.BLOCK // 8), 8)
 
 
 def _repeated_blocks(b):
     """Every block the same (a block index that does not reach the seeding)."""
-    return battery._core.raw_block(battery.xavier._api.seed_key(1), 0, battery.BLOCK)
+    return battery._core.raw_block(battery.xavier._seeds.seed_key(1), 0, battery.BLOCK)
 
 
 @pytest.mark.parametrize("source", [_weyl, _lcg, _same_lanes, _repeated_blocks],

@@ -205,7 +205,7 @@ def test_torch_entry_writes_the_buffer_and_restores_threads():
     before = torch.get_num_threads()
     case = _bench.Case("normal", "bfloat16", 64)
     pytest.importorskip("ml_dtypes")
-    buf = np.zeros(case.shape, xavier._api.check_dtype("bfloat16"))
+    buf = np.zeros(case.shape, xavier._checks.check_dtype("bfloat16"))
     settings = _bench.Settings(sizes=[64], dtypes=["bfloat16"], dists=["normal"], threads=[1],
                                repeats=1, budget=0.01, only=["torch"])
     rows = _bench.run(settings, {"torch": torch})

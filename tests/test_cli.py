@@ -42,7 +42,7 @@ def test_npy_is_np_save_of_the_api_call(tmp_path, shape, init, dtype, extra, api
     out = tmp_path / "w.npy"
     assert run("generate", "--shape", *shape, "--init", init, "--dtype", dtype, "--seed", 11,
                *extra, "--chunk-mb", chunk_mb, "-q", "-o", out) == 0
-    dt = xavier._api.check_dtype(dtype)
+    dt = xavier._checks.check_dtype(dtype)
     assert out.read_bytes() == npy_bytes(api(shape, dt, 11))
     assert sorted(os.listdir(tmp_path)) == ["w.npy"]   # nothing else left behind
 

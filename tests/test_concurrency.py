@@ -69,7 +69,7 @@ def test_one_out_buffer_shared_by_threads_writing_disjoint_rows():
     sub-range form of the stream) equal a single fill."""
     full = xavier.normal((512, 300), seed=9)
     out = np.zeros_like(full)
-    key = xavier._api.seed_key(9)
+    key = xavier._seeds.seed_key(9)
 
     def rows(r):
         lo, hi = r * 64, (r + 1) * 64

@@ -54,8 +54,8 @@ def test_matches_a_direct_computation():
     r = _demo.run_demo(layers=2, units=20, batch=30, input_std=0.5, seed=7)
     ws = _demo.weights("glorot", 2, 20, 7)
     x = _demo._api.normal((30, 20), 0.0, 0.5, dtype=np.float64,
-                          seed=_demo._api.named_seed(7, "inputs"))
-    c = _demo._api.normal((30, 20), dtype=np.float64, seed=_demo._api.named_seed(7, "cost"))
+                          seed=_demo._seeds.named_seed(7, "inputs"))
+    c = _demo._api.normal((30, 20), dtype=np.float64, seed=_demo._seeds.named_seed(7, "cost"))
     h1 = np.tanh(x @ ws[0])
     h2 = np.tanh(h1 @ ws[1])
     d2 = c * (1 - h2**2)

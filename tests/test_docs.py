@@ -10,9 +10,10 @@ import xavier._core
 import xavier._demo
 import xavier._fans
 import xavier._presets
+import xavier._seeds
 
 
-@pytest.mark.parametrize("module", [xavier, xavier._api, xavier._fans, xavier._presets,
+@pytest.mark.parametrize("module", [xavier, xavier._api, xavier._fans, xavier._presets, xavier._seeds,
                                     xavier._core, xavier._demo],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):

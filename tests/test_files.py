@@ -79,7 +79,7 @@ def test_any_chunk_size_writes_the_bytes_of_np_save(tmp_path, shape, dtype, chun
     out = d / "w.npy"
     assert run("generate", "--shape", *shape, "--dtype", dtype, "--seed", seed,
                "--chunk-mb", chunk_mb, "-q", "-o", out) == 0
-    ref = xavier.glorot_uniform(shape, dtype=xavier._api.check_dtype(dtype), seed=seed)
+    ref = xavier.glorot_uniform(shape, dtype=xavier._checks.check_dtype(dtype), seed=seed)
     assert out.read_bytes() == npy_bytes(ref)
     assert os.listdir(d) == ["w.npy"]
 
@@ -101,7 +101,7 @@ def test_any_chunk_size_writes_the_same_model(tmp_path, entries, chunk_mb, fmt):
         for name, e in tensors.items():
             got = (outs[0] / f"{name}.npy").read_bytes()
             assert got == (outs[1] / f"{name}.npy").read_bytes()
-            ref = xavier.glorot_normal(tuple(e["shape"]), dtype=xavier._api.check_dtype(e["dtype"]),
+            ref = xavier.glorot_normal(tuple(e["shape"]), dtype=xavier._checks.check_dtype(e["dtype"]),
                                        seed=xavier.named_seed(3, name))
             assert got == npy_bytes(ref)
         return
@@ -109,15 +109,15 @@ def test_any_chunk_size_writes_the_same_model(tmp_path, entries, chunk_mb, fmt):
     layout, raw = safetensors_layout(outs[0])
     for name, e in tensors.items():
         _, shape, begin, end = layout[name]
-        ref = xavier.glorot_normal(tuple(e["shape"]), dtype=xavier._api.check_dtype(e["dtype"]),
+        ref = xavier.glorot_normal(tuple(e["shape"]), dtype=xavier._checks.check_dtype(e["dtype"]),
                                    seed=xavier.named_seed(3, name))
         assert raw[begin:end] == bits(ref).tobytes()
         assert begin % ITEMSIZE[e["dtype"]] == 0      # aligned, as the official writer does
 
 
 def test_chunk_buffers_never_exceed_the_output(tmp_path):
-    req = xavier._request.request("glorot_uniform", (1000, 1000))
-    tensor = _files.Tensor("w", req, xavier._api.seed_key(1))
+    req = xavier._inits.request("glorot_uniform", (1000, 1000))
+    tensor = _files.Tensor("w", req, xavier._seeds.seed_key(1))
     streamer = _files.Streamer(100_000 * 2**20, 1, None)        # --chunk-mb 100000
     out = _files.AtomicFile(str(tmp_path / "w.bin"))
     streamer.write(out, [tensor])
@@ -152,7 +152,7 @@ def test_every_safetensors_file_loads_with_the_official_readers(tmp_path, entrie
     assert set(loaded) == set(tensors)
     for n, e in tensors.items():
         assert tuple(loaded[n].shape) == tuple(e["shape"])
-        ref = xavier.he_uniform(tuple(e["shape"]), dtype=xavier._api.check_dtype(e["dtype"]),
+        ref = xavier.he_uniform(tuple(e["shape"]), dtype=xavier._checks.check_dtype(e["dtype"]),
                                 seed=xavier.named_seed(3, n))
         t = loaded[n]
         got = t.view(torch.int16).numpy().view(np.uint16) if t.dtype == torch.bfloat16 else bits(t.numpy())
@@ -493,7 +493,7 @@ def test_bfloat16_constants_are_the_value_rounded_to_nearest_even(value):
         want = np.float32(value).astype(ml_dtypes.bfloat16)
     if not np.isfinite(want):
         return   # beyond bfloat16: the request refuses such values
-    req = xavier._request.request("constant", (3,), "bfloat16", {"value": value})
+    req = xavier._inits.request("constant", (3,), "bfloat16", {"value": value})
     buf = np.empty(3, np.uint16)
-    req.fill_range(buf, 0, xavier._api.seed_key(0), 1)
+    req.fill_range(buf, 0, xavier._seeds.seed_key(0), 1)
     assert (buf == want.view(np.uint16)).all()

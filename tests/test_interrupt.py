@@ -25,7 +25,7 @@ CHILD = textwrap.dedent("""
     how, threads = sys.argv[1], int(sys.argv[2])
     n = 1 << 26  # 512 MiB of float64: seconds of truncated normals on the baseline path
     out = np.full(n, np.nan)
-    key = xavier._api.seed_key(5)
+    key = xavier._seeds.seed_key(5)
     params = (0.0, 1.0, -2.0, 2.0)
     print("filling", flush=True)
     t0 = time.perf_counter()
@@ -77,7 +77,7 @@ def test_ctrl_c_interrupts_a_long_fill(tmp_path, how, threads):
 
 def test_parts_give_the_values_of_one_fill():
     """Parts end on block boundaries; the values do not depend on the split."""
-    key = xavier._api.seed_key(3)
+    key = xavier._seeds.seed_key(3)
     part = _core.PART_BLOCKS * _core.BLOCK
     for kind, dtype, params in [(0, np.float32, (-1.0, 1.0)), (5, np.float64, (0.0, 2.0)),
                                 (11, np.uint16, (0.0, 1.0, -1.0, 1.5))]:

@@ -13,7 +13,7 @@ import pytest
 
 import xavier
 from xavier import _core
-from xavier._api import named_seed
+from xavier._seeds import named_seed
 
 SHAPES = [(784, 256), (5, 16, 32), (3, 3, 64, 128), (3, 3, 3, 16, 32), (7, 5, 3, 8), (2, 300)]
 TRUNC_STD = 0.87962566103423978

@@ -148,7 +148,7 @@ def test_thread_invariance_and_bounds(sampler, shape, dtype, seed, t):
 
 def _out_buffers(shape, dtype, tmpdir):
     """Writable buffers of `shape`/`dtype`: contiguous, Fortran, strided view, memmap."""
-    dt = xavier._api.check_dtype(dtype)
+    dt = xavier._checks.check_dtype(dtype)
     yield "contiguous", np.empty(shape, dt)
     yield "fortran", np.empty(shape, dt, order="F")
     if shape:
@@ -183,7 +183,7 @@ def test_any_sub_range_equals_the_slice_of_the_whole(kind, n, data, seed, t):
     """_core.fill of elements [a, b) equals elements a..b of one fill from 0."""
     dtype = [np.float32, np.float64, np.float16, np.uint16][kind % 4]
     params = [(-1.5, 2.5), (0.5, 3.0), (0.0, 1.0, -0.7, 2.2)][kind // 4]
-    key = xavier._api.seed_key(seed)
+    key = xavier._seeds.seed_key(seed)
     whole = np.empty(n, dtype)
     _core.fill(whole, key, kind, params, 0, 1)
     a = data.draw(st.integers(0, n), label="a")

@@ -129,4 +129,4 @@ def test_int_seed_keys_are_numpys_seed_sequence():
     for s in seeds:
         want = np.random.SeedSequence(s).generate_state(4, np.uint64)
         assert _core.int_seed_key(s).tolist() == want.tolist(), s
-        assert xavier._api.seed_key(s).tolist() == want.tolist(), s
+        assert xavier._seeds.seed_key(s).tolist() == want.tolist(), s

@@ -24,7 +24,7 @@ def test_gil_is_released_during_a_fill():
     # a single-threaded fill of 64M float64 normals on the scalar path takes
     # far longer than the main thread needs to run a few bytecodes
     out = np.empty(1 << 26)
-    key = xavier._api.seed_key(1)
+    key = xavier._seeds.seed_key(1)
     started, finished = threading.Event(), threading.Event()
 
     def work():

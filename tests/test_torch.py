@@ -17,7 +17,7 @@ import xavier.torch as xt  # noqa: E402
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from support import hypothesis_settings  # noqa: E402
-from xavier._api import named_seed  # noqa: E402
+from xavier._seeds import named_seed  # noqa: E402
 
 DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
 NP = {torch.float32: np.float32, torch.float64: np.float64, torch.float16: np.float16}
@@ -171,7 +171,7 @@ def test_every_layout_gets_the_values_of_a_contiguous_tensor(t, name, seed):
 
 
 def test_fill_address_refuses_what_it_cannot_write():
-    key = xavier._api.seed_key(1)
+    key = xavier._seeds.seed_key(1)
     t = torch.zeros(16)
     for address, k, kind, threads, match in [
             (t.data_ptr() + 2, key, xavier._core.UNIFORM_F32, 1, "aligned"),

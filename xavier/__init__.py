@@ -25,7 +25,7 @@ from ._version import __version__
 # use (PEP 562), so `import xavier` costs nothing until a sampler is used, and
 # the command line installs its signal handlers before NumPy loads.
 _HOMES = {
-    "config": "_api", "named_seed": "_api", "normal": "_api", "show_config": "_api",
+    "config": "_api", "named_seed": "_seeds", "normal": "_api", "show_config": "_api",
     "truncated_normal": "_api", "uniform": "_api",
     "Xoshiro256": "_core",
     "compute_fans": "_fans",
@@ -36,9 +36,10 @@ _HOMES = {
 }
 
 if TYPE_CHECKING:
-    from ._api import config, named_seed, normal, show_config, truncated_normal, uniform
+    from ._api import config, normal, show_config, truncated_normal, uniform
     from ._core import Xoshiro256
     from ._fans import compute_fans
+    from ._seeds import named_seed
     from ._presets import (
         calculate_gain,
         glorot_normal,

@@ -55,7 +55,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from . import _api, _presets
+from . import _api, _checks, _presets
 from ._version import __version__
 
 DISTS = ("uniform", "normal")
@@ -179,7 +179,7 @@ class Case:
         return math.sqrt(2.0 / (2 * self.size))
 
     def np_dtype(self) -> np.dtype:
-        return _api.check_dtype(self.dtype)
+        return _checks.check_dtype(self.dtype)
 
     @property
     def nbytes(self) -> int:
@@ -440,7 +440,7 @@ LOAD_PER_CPU = 4   # --load allows at most this many busy processes per usable C
 
 
 def max_load() -> int:
-    return LOAD_PER_CPU * _api.usable_cpus()
+    return LOAD_PER_CPU * _checks.usable_cpus()
 
 
 class BackgroundLoad:
@@ -711,7 +711,7 @@ def main(args: Any) -> int:
     if plotting:
         require_matplotlib()
     for dt in args.dtype:
-        _api.check_dtype(dt)  # bfloat16 without ml_dtypes fails here, before any timing
+        _checks.check_dtype(dt)  # bfloat16 without ml_dtypes fails here, before any timing
     load = args.load or 0
     if load > max_load():
         raise ValueError(f"--load {load} is more than {max_load()} busy processes "

@@ -98,7 +98,7 @@ _AXIS_FLAGS = {"--in-axis": "in_axis", "--out-axis": "out_axis", "--batch-axis":
 
 def build_parser() -> argparse.ArgumentParser:
     from ._files import DEFAULT_CHUNK_MB, FORMATS
-    from ._request import INITS
+    from ._inits import INITS
 
     parser = argparse.ArgumentParser(
         prog=PROG, description="Fast, reproducible Xavier/Glorot weight initialization.")
@@ -322,9 +322,9 @@ def _format_of(args: argparse.Namespace) -> str:
 def _single(args: argparse.Namespace) -> tuple[List[Tensor], Dict[str, Any]]:
     import numpy as np
 
-    from . import _api
+    from . import _seeds
     from ._files import Tensor
-    from ._request import OPTIONS, request
+    from ._inits import OPTIONS, request
 
     args.init = args.init or "glorot_uniform"
     args.dtype = args.dtype or "float32"
@@ -344,7 +344,7 @@ def _single(args: argparse.Namespace) -> tuple[List[Tensor], Dict[str, Any]]:
     req = request(args.init, tuple(args.shape), args.dtype, options)
     seed = np.random.SeedSequence(args.seed) if args.seed is not None else np.random.SeedSequence()
     entry = {"init": args.init, "shape": list(req.dims), "dtype": req.dtype_name, **options}
-    return [Tensor(args.name, req, _api.seed_key(seed))], {"seed": seed, "entries": {args.name: entry}}
+    return [Tensor(args.name, req, _seeds.seed_key(seed))], {"seed": seed, "entries": {args.name: entry}}
 
 
 def _metadata(seed: np.random.SeedSequence, entries: Dict[str, Any], extra: Dict[str, str],
@@ -361,7 +361,7 @@ def _metadata(seed: np.random.SeedSequence, entries: Dict[str, Any], extra: Dict
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from . import _api
+    from . import _checks
     from ._files import write_file
     from ._spec import load_spec
 
@@ -379,7 +379,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         seed, entries, extra = info["seed"], info["entries"], {}
     with warnings.catch_warnings(record=True) as caught:   # as one line, not Python's two
         warnings.simplefilter("always")
-        threads = _api.check_threads(args.threads)
+        threads = _checks.check_threads(args.threads)
     for w in caught:
         print(f"{PROG}: warning: {str(w.message).removeprefix('xavier: ')}", file=sys.stderr)
     total = sum(t.request.nbytes for t in tensors)

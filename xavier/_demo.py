@@ -38,7 +38,7 @@ from typing import Any, Dict, List
 
 import numpy as np
 
-from . import _api, _presets
+from . import _api, _presets, _seeds
 
 DEFAULTS: Dict[str, Any] = {"layers": 10, "units": 1000, "batch": 1000, "input_std": 0.1,
                             "seed": 0}
@@ -49,7 +49,7 @@ def weights(scheme: str, layers: int, units: int, seed: int) -> List[np.ndarray]
     """The float64 weight matrices (fan_in, fan_out) of `scheme`, layer 1 first."""
     out = []
     for i in range(1, layers + 1):
-        s = _api.named_seed(seed, f"{scheme}/W{i}")
+        s = _seeds.named_seed(seed, f"{scheme}/W{i}")
         if scheme == "glorot":
             w = _presets.glorot_uniform((units, units), dtype=np.float64, seed=s)
         elif scheme == "standard":
@@ -103,8 +103,8 @@ def run_demo(layers: int = DEFAULTS["layers"], units: int = DEFAULTS["units"],
     if not (isinstance(input_std, (int, float)) and 0 < input_std < math.inf):
         raise ValueError(f"input_std must be a positive number, got {input_std!r}")
     x = _api.normal((batch, units), 0.0, float(input_std), dtype=np.float64,
-                    seed=_api.named_seed(seed, "inputs"))
-    r = _api.normal((batch, units), dtype=np.float64, seed=_api.named_seed(seed, "cost"))
+                    seed=_seeds.named_seed(seed, "inputs"))
+    r = _api.normal((batch, units), dtype=np.float64, seed=_seeds.named_seed(seed, "cost"))
     result: Dict[str, Any] = {"layers": layers, "units": units, "batch": batch,
                               "input_std": float(input_std), "seed": seed}
     for scheme in SCHEMES:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Dict, Optional, Sequence, Tuple, TypeVar, Union
+from dataclasses import dataclass
+from typing import Any, Dict, Optional, Sequence, Tuple, TypeVar, Union
 
 import numpy as np
 
 from . import _core
-from ._api import (_TYPE_CODES, DTypeLike, ParamsOf, SeedLike, _check_float_array, _check_nonneg,
-                   check_threads, fill, normal_params, sample, seed_key, truncnorm_params,
-                   uniform_params)
+from ._checks import (DTypeLike, ParamsOf, check_float_array, check_nonneg,
+                      check_threads, normal_params, truncnorm_params, uniform_params)
 from ._fans import AxisLike, ShapeLike, compute_fans, int_tuple, normalize_shape
+from ._request import Request, fill, resolve
+from ._seeds import SeedLike, seed_key
 
 ArrayT = TypeVar("ArrayT", bound=np.ndarray)
 FansLike = Union[Tuple[int, int], Sequence[int], np.ndarray]
@@ -63,7 +65,7 @@ def scaled_dist(dims: Tuple[int, ...], scale: float, mode: str, distribution: st
                 batch_axis: Optional[AxisLike] = None) -> Tuple[int, ParamsOf]:
     """The mechanism: ``(distribution, params_of)`` for a weight of shape `dims`
     whose standard deviation is ``gain * sqrt(scale / n)``."""
-    g = _check_nonneg(gain, "gain")
+    g = check_nonneg(gain, "gain")
     mode = check_mode(mode)
     distribution = check_distribution(distribution)
     fan_in, fan_out = _fans_of(dims, fans, layout, in_axis, out_axis, batch_axis)
@@ -123,10 +125,26 @@ def _plan_key(shape: object, scale: float, mode: str, distribution: str, gain: o
     return (shape, scale, mode, distribution, gain, layout, dtype, out.dtype)
 
 
-def _scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str, gain: object,
-            *, fans: Optional[FansLike], layout: Optional[str], in_axis: Optional[AxisLike],
-            out_axis: Optional[AxisLike], batch_axis: Optional[AxisLike], dtype: DTypeLike,
-            seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
+def scaled_request(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str,
+                   gain: object = 1.0, *, fans: Optional[FansLike] = None,
+                   layout: Optional[str] = None, in_axis: Optional[AxisLike] = None,
+                   out_axis: Optional[AxisLike] = None, batch_axis: Optional[AxisLike] = None,
+                   dtype: DTypeLike = None, out: Optional[np.ndarray] = None) -> Request:
+    """The request of a variance-scaling call (`scale` already checked): the
+    shape (or out's), then the mechanism's arguments, then dtype and bounds."""
+    dims = normalize_shape(out.shape if (shape is None and isinstance(out, np.ndarray)) else shape)
+    dist, params_of = scaled_dist(dims, scale, mode, distribution, gain, fans, layout, in_axis,
+                                  out_axis, batch_axis)
+    return resolve(dist, params_of, dims, dtype, out)
+
+
+def _draw_scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str,
+                 gain: object, *, fans: Optional[FansLike], layout: Optional[str],
+                 in_axis: Optional[AxisLike], out_axis: Optional[AxisLike],
+                 batch_axis: Optional[AxisLike], dtype: DTypeLike, seed: SeedLike,
+                 out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
+    """A variance-scaling call: its request drawn, through the plan of an
+    earlier identical call into an `out` where there is one."""
     key = None
     if type(out) is np.ndarray and fans is None and in_axis is None and out_axis is None \
             and batch_axis is None:
@@ -136,15 +154,15 @@ def _scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: s
             nthreads = check_threads(threads)   # checked in the slow path's order
             fill(out, plan[1], plan[2], seed_key(seed), nthreads)
             return out
-    dims = normalize_shape(out.shape if (shape is None and isinstance(out, np.ndarray)) else shape)
-    dist, params_of = scaled_dist(dims, scale, mode, distribution, gain, fans, layout, in_axis,
-                                  out_axis, batch_axis)
-    result = sample(dist, params_of, dims, dtype, seed, out, threads)
-    if key is not None and out is not None:   # a valid call: the next one like it is planned
-        code = _TYPE_CODES[out.dtype]
+    req = scaled_request(shape, scale, mode, distribution, gain, fans=fans, layout=layout,
+                         in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
+                         out=out)
+    result = req.draw(seed, out, threads)
+    if key is not None and out is not None and req.kind is not None:
+        # a valid call: the next one like it is planned
         if len(_PLANS) >= _PLANS_MAX:
             _PLANS.clear()
-        _PLANS[key] = (out.shape, 4 * dist + code, params_of(code))
+        _PLANS[key] = (out.shape, req.kind, req.params)
     return result
 
 
@@ -199,18 +217,70 @@ def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_avg"
     >>> bool(np.abs(k).max() < np.sqrt(6 / (144 + 288)))
     True
     """
-    s = _check_nonneg(scale, "scale")
-    return _scaled(shape, s, mode, distribution, 1.0, fans=fans, layout=layout,
-                   in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
-                   seed=seed, out=out, threads=threads)
+    return _draw_scaled(shape, check_nonneg(scale, "scale"), mode, distribution, 1.0, fans=fans,
+                        layout=layout, in_axis=in_axis, out_axis=out_axis,
+                        batch_axis=batch_axis, dtype=dtype, seed=seed, out=out, threads=threads)
 
 
 # ---- named presets ----------------------------------------------------------
 
-def _check_truncated(truncated: object) -> bool:
+@dataclass(frozen=True)
+class Preset:
+    """A named variance-scaling preset: standard deviation ``gain * sqrt(scale / n)``,
+    n the fan of `mode`."""
+
+    scale: float
+    mode: str                 # the default mode (Glorot's functions take no mode: fixed)
+    distribution: str         # "uniform", or "normal" (truncated=True truncates it)
+    aliases: Tuple[str, ...]  # PyTorch's names
+    keras: str                # Keras's class name
+
+
+# The presets, for the NumPy functions below, xavier.torch's init_, the Keras
+# objects, the command line, spec files and xavier.dask.
+PRESETS: Dict[str, Preset] = {
+    "glorot_uniform": Preset(1.0, "fan_avg", "uniform", ("xavier_uniform",), "GlorotUniform"),
+    "glorot_normal": Preset(1.0, "fan_avg", "normal", ("xavier_normal",), "GlorotNormal"),
+    "he_uniform": Preset(2.0, "fan_in", "uniform", ("kaiming_uniform",), "HeUniform"),
+    "he_normal": Preset(2.0, "fan_in", "normal", ("kaiming_normal",), "HeNormal"),
+    "lecun_uniform": Preset(1.0, "fan_in", "uniform", (), "LecunUniform"),
+    "lecun_normal": Preset(1.0, "fan_in", "normal", (), "LecunNormal"),
+}
+
+
+def check_truncated(truncated: object) -> bool:
     if not isinstance(truncated, (bool, np.bool_)):
         raise TypeError(f"truncated must be a bool, got {type(truncated).__name__}")
     return bool(truncated)
+
+
+def _preset_scaling(name: str, args: Dict[str, Any]) -> Tuple[float, str, str, object]:
+    """(scale, mode, distribution, gain) of preset `name` called with `args`."""
+    p = PRESETS[name]
+    distribution = p.distribution
+    if distribution == "normal" and check_truncated(args.get("truncated", False)):
+        distribution = "truncated_normal"
+    return p.scale, args.get("mode", p.mode), distribution, args.get("gain", 1.0)
+
+
+_AXES = ("fans", "layout", "in_axis", "out_axis", "batch_axis")
+
+
+def preset_request(name: str, shape: Optional[ShapeLike], *, dtype: DTypeLike = None,
+                   out: Optional[np.ndarray] = None, **options: Any) -> Request:
+    """The request of preset `name`'s function with these arguments (its
+    options: gain, truncated or mode as it takes them, and the axes)."""
+    scale, mode, distribution, gain = _preset_scaling(name, options)
+    return scaled_request(shape, scale, mode, distribution, gain, dtype=dtype, out=out,
+                          **{k: options.get(k) for k in _AXES})
+
+
+def _draw_preset(name: str, args: Dict[str, Any]) -> np.ndarray:
+    """Preset `name`'s function called with `args`, its arguments."""
+    scale, mode, distribution, gain = _preset_scaling(name, args)
+    return _draw_scaled(args["shape"], scale, mode, distribution, gain, dtype=args["dtype"],
+                        seed=args["seed"], out=args["out"], threads=args["threads"],
+                        **{k: args[k] for k in _AXES})
 
 
 def glorot_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: DTypeLike = None,
@@ -258,9 +328,7 @@ def glorot_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: DTypeLike = No
     >>> xavier.glorot_uniform(buf.shape, out=buf, seed=1) is buf
     True
     """
-    return _scaled(shape, 1.0, "fan_avg", "uniform", gain, fans=fans, layout=layout,
-                   in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
-                   seed=seed, out=out, threads=threads)
+    return _draw_preset("glorot_uniform", locals())
 
 
 def glorot_normal(shape: ShapeLike, gain: float = 1.0, *, truncated: bool = False,
@@ -287,10 +355,7 @@ def glorot_normal(shape: ShapeLike, gain: float = 1.0, *, truncated: bool = Fals
     >>> bool(np.abs(t).max() <= 2 * np.sqrt(2 / 2000) / 0.87962566103423978)
     True
     """
-    dist = "truncated_normal" if _check_truncated(truncated) else "normal"
-    return _scaled(shape, 1.0, "fan_avg", dist, gain, fans=fans, layout=layout,
-                   in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
-                   seed=seed, out=out, threads=threads)
+    return _draw_preset("glorot_normal", locals())
 
 
 def he_uniform(shape: ShapeLike, *, mode: str = "fan_in", dtype: DTypeLike = None,
@@ -313,9 +378,7 @@ def he_uniform(shape: ShapeLike, *, mode: str = "fan_in", dtype: DTypeLike = Non
     >>> bool(np.abs(w).max() < np.sqrt(6 / (3 * 3 * 64)))
     True
     """
-    return _scaled(shape, 2.0, mode, "uniform", 1.0, fans=fans, layout=layout,
-                   in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
-                   seed=seed, out=out, threads=threads)
+    return _draw_preset("he_uniform", locals())
 
 
 def he_normal(shape: ShapeLike, *, truncated: bool = False, mode: str = "fan_in",
@@ -339,10 +402,7 @@ def he_normal(shape: ShapeLike, *, truncated: bool = False, mode: str = "fan_in"
     >>> round(float(w.std() * np.sqrt(512 / 2)), 2)
     1.0
     """
-    dist = "truncated_normal" if _check_truncated(truncated) else "normal"
-    return _scaled(shape, 2.0, mode, dist, 1.0, fans=fans, layout=layout,
-                   in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
-                   seed=seed, out=out, threads=threads)
+    return _draw_preset("he_normal", locals())
 
 
 def lecun_uniform(shape: ShapeLike, *, mode: str = "fan_in", dtype: DTypeLike = None,
@@ -364,9 +424,7 @@ def lecun_uniform(shape: ShapeLike, *, mode: str = "fan_in", dtype: DTypeLike = 
     >>> bool(np.abs(w).max() < np.sqrt(3 / 300))
     True
     """
-    return _scaled(shape, 1.0, mode, "uniform", 1.0, fans=fans, layout=layout,
-                   in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
-                   seed=seed, out=out, threads=threads)
+    return _draw_preset("lecun_uniform", locals())
 
 
 def lecun_normal(shape: ShapeLike, *, truncated: bool = False, mode: str = "fan_in",
@@ -389,10 +447,7 @@ def lecun_normal(shape: ShapeLike, *, truncated: bool = False, mode: str = "fan_
     >>> bool(np.abs(w).max() <= 2 * np.sqrt(1 / 400) / 0.87962566103423978)
     True
     """
-    dist = "truncated_normal" if _check_truncated(truncated) else "normal"
-    return _scaled(shape, 1.0, mode, dist, 1.0, fans=fans, layout=layout,
-                   in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
-                   seed=seed, out=out, threads=threads)
+    return _draw_preset("lecun_normal", locals())
 
 
 # ---- in place, PyTorch names ------------------------------------------------
@@ -401,7 +456,7 @@ def _inplace(array: ArrayT, fn, gain: float, seed: SeedLike, layout: str,  # typ
              threads: Optional[int]) -> ArrayT:
     if not isinstance(array, np.ndarray):
         raise TypeError(f"array must be a numpy.ndarray, got {type(array).__name__}")
-    _check_float_array(array, "array")
+    check_float_array(array, "array")
     if layout is None:  # these name torch's functions: no silent switch to Keras's layout
         raise ValueError("layout must be 'keras' or 'torch', got None")
     fn(array.shape, gain, dtype=array.dtype, seed=seed, out=array, threads=threads, layout=layout)

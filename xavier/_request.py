@@ -1,24 +1,28 @@
-"""Requests: one tensor's recipe, resolved but not yet filled.
+"""Requests: one tensor's recipe, resolved but not yet filled, and the fills.
 
-The command line, spec files and ``xavier.dask`` generate tensors piece by
-piece: a range of elements at a time (files) or a sub-block at a time (Dask
-chunks).  A :class:`Request` holds what a sampler call resolves to (shape,
-output type, stream kind, parameters), obtained by running the public
-sampler itself in capture mode, so a piece's values are by construction
-those of the in-memory call with the same arguments.
+Every public sampler resolves its arguments into a :class:`Request` (shape,
+output type, stream kind, checked parameters) with :func:`resolve`, then
+fills from it: the in-memory call draws a new array or `out` whole
+(:meth:`Request.draw`), the command line and spec files write a range of
+elements at a time (:meth:`Request.fill_range`), ``xavier.dask`` a
+sub-block at a time (:meth:`Request.fill_block`).  A piece's values are
+those of the in-memory call with the same arguments, because all of them
+come from the same request.
 """
 from __future__ import annotations
 
-import inspect
 import math
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Mapping, NoReturn, Optional, Tuple
+import sys
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 
-from . import _api, _core, _presets
-from ._api import DTypeLike, ParamsOf
+from . import _core
+from ._checks import (DTypeLike, ParamsOf, bfloat16_dtype, check_dtype, check_float_array,
+                      check_threads, type_code)
 from ._fans import ShapeLike, normalize_shape
+from ._seeds import SeedLike, seed_key
 
 # Type code -> (name, storage dtype of the bits, .npy descr as np.save writes it,
 # safetensors dtype).  bfloat16 is stored as its 16 bits; np.save writes an
@@ -29,30 +33,50 @@ TYPES: Dict[int, Tuple[str, np.dtype, str, str]] = {
     _core.F16: ("float16", np.dtype("<f2"), "<f2", "F16"),
     _core.BF16: ("bfloat16", np.dtype("<u2"), "<V2", "BF16"),
 }
+# Elements per chunk when filling an `out` that the core cannot write directly.
+_INDIRECT_CHUNK = 1 << 20
+# New arrays above this size are checked against the memory available.
+_MEMCHECK_BYTES = 1 << 30
 
-# The samplers a request can name, with the options each takes (besides
-# shape, dtype, seed, out and threads), read from their signatures.
-SAMPLERS: Dict[str, Callable[..., np.ndarray]] = {
-    "uniform": _api.uniform,
-    "normal": _api.normal,
-    "truncated_normal": _api.truncated_normal,
-    "variance_scaling": _presets.variance_scaling,
-    "glorot_uniform": _presets.glorot_uniform,
-    "glorot_normal": _presets.glorot_normal,
-    "he_uniform": _presets.he_uniform,
-    "he_normal": _presets.he_normal,
-    "lecun_uniform": _presets.lecun_uniform,
-    "lecun_normal": _presets.lecun_normal,
-}
-# Constants (biases, norm scales): their only option is the value.
-CONSTANTS = {"zeros": 0.0, "ones": 1.0, "constant": None}
-INITS = tuple(SAMPLERS) + tuple(CONSTANTS)
-_COMMON = ("shape", "dtype", "seed", "out", "threads")
-OPTIONS: Dict[str, Tuple[str, ...]] = {
-    name: tuple(p for p in inspect.signature(fn).parameters if p not in _COMMON)
-    for name, fn in SAMPLERS.items()
-}
-OPTIONS.update(zeros=(), ones=(), constant=("value",))
+
+def stream_kind(dist: int, code: int) -> int:
+    """The core's kind of distribution `dist` and output type `code` (XV_KIND)."""
+    return 4 * dist + code
+
+
+def _is_bfloat16_name(dtype: DTypeLike) -> bool:
+    return isinstance(dtype, str) and dtype.lower() == "bfloat16"
+
+
+def output_type(dtype: DTypeLike) -> int:
+    """The core's output type of `dtype` (checked); the name "bfloat16"
+    without needing ml_dtypes."""
+    if _is_bfloat16_name(dtype):
+        return _core.BF16
+    code = type_code(check_dtype(dtype))
+    assert code is not None
+    return code
+
+
+def resolve(dist: int, params_of: ParamsOf, shape: Optional[ShapeLike], dtype: DTypeLike,
+            out: Optional[np.ndarray] = None) -> Request:
+    """The request of a sampler call: the output dtype (`dtype`, else out's,
+    else float32), the parameters ``params_of(output type)``, and the shape
+    (`shape`, or out's when `shape` is None), checked in that order.  The
+    name "bfloat16" needs ml_dtypes only when the request is drawn in memory."""
+    if out is None and _is_bfloat16_name(dtype):
+        code, dt = _core.BF16, None   # ml_dtypes is needed only to draw it in memory
+    else:
+        dt = check_dtype(dtype, out)
+        code = output_type(dt)
+    params = params_of(code)
+    if shape is None and out is not None:
+        if not isinstance(out, np.ndarray):
+            raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+        dims = tuple(out.shape)
+    else:
+        dims = normalize_shape(shape)
+    return Request(dims, code, stream_kind(dist, code), params, chosen=dt)
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,13 @@ class Request:
     kind: Optional[int]
     params: Tuple[float, ...] = ()
     value: float = 0.0
+    # the in-memory dtype, when a caller chose one (a 16-bit view of an out=
+    # array may carry bfloat16 bits); else that of the output type
+    chosen: Optional[np.dtype] = field(default=None, compare=False)
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.chosen if self.chosen is not None else self.array_dtype()
 
     @property
     def size(self) -> int:
@@ -85,7 +116,20 @@ class Request:
 
     def array_dtype(self) -> np.dtype:
         """The dtype of the in-memory result (bfloat16 needs ml_dtypes)."""
-        return _api.bfloat16_dtype() if self.code == _core.BF16 else self.storage
+        return bfloat16_dtype() if self.code == _core.BF16 else self.storage
+
+    def draw(self, seed: SeedLike, out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
+        """The tensor with seed `seed`: written into `out` (checked against the
+        request) or into a new array (memory checked first), and returned."""
+        nthreads = check_threads(threads)
+        key = seed_key(seed)
+        if out is not None:
+            arr = check_out(out, self.dims, self.dtype)
+        else:
+            arr = new_array(self.dims, self.dtype)
+        assert self.kind is not None
+        fill(arr, self.kind, self.params, key, nthreads)
+        return arr
 
     def fill_range(self, buf: np.ndarray, start: int, key: np.ndarray, threads: int) -> None:
         """Elements ``[start, start + buf.size)`` of the tensor (C order) into
@@ -148,68 +192,66 @@ def block_runs(dims: Tuple[int, ...], offsets: Tuple[int, ...],
     return starts
 
 
-class _Captured(Exception):
-    def __init__(self, request: Request) -> None:
-        super().__init__()
-        self.request = request
+# ---- arrays and the fill ------------------------------------------------------
+
+def fill(arr: np.ndarray, kind: int, params: Tuple[float, ...], key: np.ndarray,
+         threads: int) -> None:
+    """Write the stream into `arr` in C order: directly when the core can write
+    it, else chunk by chunk through a contiguous buffer (same values).  `arr`
+    may be any array whose items the kind's type fits (bfloat16 bits may come
+    as a 16-bit integer view)."""
+    if arr.size == 0:
+        return
+    if arr.flags.c_contiguous and arr.flags.aligned:
+        _core.fill(arr, key, kind, params, 0, threads)
+        return
+    bits = np.dtype(f"u{arr.dtype.itemsize}")
+    tmp = np.empty(min(arr.size, _INDIRECT_CHUNK), dtype=arr.dtype)
+    flat = arr.view(bits).flat  # copy bits, whatever the dtype
+    for start in range(0, arr.size, tmp.size):
+        part = tmp[: min(tmp.size, arr.size - start)]
+        _core.fill(part, key, kind, params, start, threads)
+        flat[start : start + part.size] = part.view(bits)
 
 
-def _code_of(dtype: DTypeLike) -> int:
-    """The output type of `dtype`; "bfloat16" without needing ml_dtypes."""
-    if isinstance(dtype, str) and dtype.lower() == "bfloat16":
-        return _core.BF16
-    code = _api.type_code(_api.check_dtype(dtype))
-    assert code is not None
-    return code
 
-
-def capture(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Request:
-    """The request that ``fn(*args, **kwargs)``, a public sampler, would fill,
-    with every argument checked as the call itself checks it."""
-    def hook(dist: int, params_of: ParamsOf, shape: ShapeLike, dtype: DTypeLike) -> NoReturn:
-        code = _code_of(dtype)
-        raise _Captured(Request(normalize_shape(shape), code, 4 * dist + code, params_of(code)))
-
-    token = _api.CAPTURE.set(hook)
+def _available_memory() -> Optional[int]:
+    """MemAvailable + SwapFree in bytes on Linux, else None."""
     try:
-        fn(*args, **kwargs)
-    except _Captured as c:
-        return c.request
-    finally:
-        _api.CAPTURE.reset(token)
-    raise RuntimeError(f"{getattr(fn, '__name__', fn)} did not reach the sampler")
+        with open("/proc/meminfo") as f:
+            info = {line.split(":")[0]: int(line.split()[1]) * 1024 for line in f}
+        return info["MemAvailable"] + info.get("SwapFree", 0)
+    except (OSError, KeyError, ValueError, IndexError):
+        return None
 
 
-def check_init(init: object) -> str:
-    if not isinstance(init, str) or init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
-    return init
+def new_array(dims: Tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    nbytes = math.prod(dims) * dtype.itemsize
+    # NumPy's limit, on the nonzero dims: zero-size shapes included
+    if math.prod(d for d in dims if d) * dtype.itemsize > sys.maxsize:
+        raise ValueError(f"shape {dims} is too large: over {sys.maxsize} bytes of {dtype}")
+    if nbytes > _MEMCHECK_BYTES:
+        avail = _available_memory()
+        if avail is not None and nbytes > avail:
+            raise MemoryError(
+                f"shape {dims} of {dtype} needs {nbytes / 2**30:.1f} GiB but only "
+                f"{avail / 2**30:.1f} GiB is available; pass out= (e.g. a np.memmap) instead"
+            )
+    try:
+        return np.empty(dims, dtype=dtype)
+    except MemoryError:
+        raise MemoryError(f"cannot allocate {nbytes} bytes for shape {dims} of {dtype}") from None
+    except ValueError as e:  # NumPy's other limits (at most 64 dims)
+        raise ValueError(f"shape {dims}: {e}") from None
 
 
-def request(init: str, shape: ShapeLike, dtype: DTypeLike = None,
-            options: Optional[Mapping[str, Any]] = None) -> Request:
-    """The request of the sampler called `init` (see :data:`INITS`) for
-    `shape` and `dtype`, with keyword `options` (its parameters besides
-    shape, dtype, seed, out and threads; ``value`` for "constant")."""
-    init = check_init(init)
-    opts = dict(options or {})
-    unknown = sorted(set(opts) - set(OPTIONS[init]))
-    if unknown:
-        takes = ", ".join(OPTIONS[init]) or "no options"
-        raise ValueError(f"init {init!r} does not take {', '.join(unknown)} (it takes: {takes})")
-    if init in SAMPLERS:
-        return capture(SAMPLERS[init], shape, dtype=dtype, **opts)
-    dims = normalize_shape(shape)
-    code = _code_of(dtype)
-    value = CONSTANTS[init]
-    if value is None:
-        if "value" not in opts:
-            raise ValueError("init 'constant' needs a value")
-        value = _api.as_real(opts["value"], "value")
-    if not math.isfinite(value) or abs(value) > _api._MAX_VALUE[code]:
-        raise ValueError(f"value must be finite in {TYPES[code][0]}, got {value}")
-    return Request(dims, code, None, (), value)
+def check_out(out: object, dims: Optional[Tuple[int, ...]], dtype: np.dtype) -> np.ndarray:
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray, got {type(out).__name__}")
+    if out.dtype != dtype:
+        raise TypeError(f"out has dtype {out.dtype}, but dtype {dtype} was requested")
+    if dims is not None and out.shape != dims:
+        raise ValueError(f"out has shape {out.shape}, but shape {dims} was requested")
+    return check_float_array(out, "out")
 
 
-__all__ = ["CONSTANTS", "INITS", "OPTIONS", "Request", "SAMPLERS", "block_runs", "capture",
-           "check_init", "request"]

@@ -25,7 +25,7 @@
     [metadata]                    # optional: copied into the safetensors header
     model = "demo"
 
-Each tensor takes `shape`, `init` (a name of ``xavier._request.INITS``),
+Each tensor takes `shape`, `init` (a name of ``xavier._inits.INITS``),
 `dtype` (float32 by default) and the options of its init: those of the
 Python function of the same name (``gain``, ``scale``, ``mode``,
 ``distribution``, ``truncated``, ``low``/``high``, ``mean``/``std``,
@@ -43,9 +43,10 @@ from typing import Any, Dict, List, Mapping, Tuple
 
 import numpy as np
 
-from ._api import SeedLike, as_seed_sequence, named_seed, seed_key
+from ._seeds import SeedLike, as_seed_sequence, named_seed, seed_key
 from ._files import Tensor, reserved_key
-from ._request import OPTIONS, Request, check_init, request
+from ._inits import OPTIONS, check_init, request
+from ._request import Request
 
 _TOP = ("seed", "defaults", "tensors", "metadata")
 _ENTRY = ("shape", "init", "dtype")

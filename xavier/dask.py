@@ -27,8 +27,10 @@ from typing import Any, Callable, Tuple
 
 import numpy as np
 
-from ._api import SeedLike, check_threads, seed_key
-from ._request import SAMPLERS, Request, capture
+from ._checks import check_threads
+from ._inits import SAMPLERS, sampler_request
+from ._request import Request
+from ._seeds import SeedLike, seed_key
 
 __all__ = ["from_request", *SAMPLERS]
 
@@ -69,7 +71,7 @@ def _lazy(fn: Callable[..., np.ndarray]) -> Callable[..., Any]:
                 **kwargs: Any) -> Any:
         if "out" in kwargs:
             raise TypeError(f"xavier.dask.{fn.__name__} takes no out=")
-        req = capture(fn, *args, **kwargs)
+        req = sampler_request(fn.__name__, *args, **kwargs)
         return from_request(req, seed, chunks, threads, name=f"xavier-{fn.__name__}")
 
     sig = inspect.signature(fn)

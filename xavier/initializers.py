@@ -32,9 +32,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Type, Union
 
 import numpy as np
 
-from ._api import DTypeLike, _check_nonneg, _check_real, as_real, normal, truncated_normal, uniform
+from ._api import normal, truncated_normal, uniform
+from ._checks import DTypeLike, as_real, check_nonneg, check_real
 from ._fans import ShapeLike, normalize_shape
-from ._presets import variance_scaling
+from ._presets import PRESETS, variance_scaling
 
 __all__ = ["GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Initializer", "LecunNormal",
            "LecunUniform", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
@@ -181,6 +182,13 @@ class VarianceScaling(_RandomInitializer):
                 "distribution": self.distribution, **self._axes_config()}
 
 
+def _keras_preset(name: str) -> Tuple[float, str, str]:
+    """(scale, mode, distribution) of a preset as Keras defines it: its
+    normals truncated."""
+    p = PRESETS[name]
+    return p.scale, p.mode, "truncated_normal" if p.distribution == "normal" else p.distribution
+
+
 class _Preset(VarianceScaling):
     """A named VarianceScaling: configured by its seed (and fan axes) alone."""
 
@@ -197,39 +205,39 @@ class _Preset(VarianceScaling):
 
 class GlorotUniform(_Preset):
     """Glorot/Xavier uniform: U(-limit, limit), ``limit = sqrt(6 / (fan_in + fan_out))``."""
-    _PRESET = (1.0, "fan_avg", "uniform")
+    _PRESET = _keras_preset("glorot_uniform")
 
 
 class GlorotNormal(_Preset):
     """Glorot/Xavier normal, truncated as in Keras: stddev ``sqrt(2 / (fan_in + fan_out))``."""
-    _PRESET = (1.0, "fan_avg", "truncated_normal")
+    _PRESET = _keras_preset("glorot_normal")
 
 
 class HeUniform(_Preset):
     """He uniform: U(-limit, limit), ``limit = sqrt(6 / fan_in)``."""
-    _PRESET = (2.0, "fan_in", "uniform")
+    _PRESET = _keras_preset("he_uniform")
 
 
 class HeNormal(_Preset):
     """He normal, truncated as in Keras: stddev ``sqrt(2 / fan_in)``."""
-    _PRESET = (2.0, "fan_in", "truncated_normal")
+    _PRESET = _keras_preset("he_normal")
 
 
 class LecunUniform(_Preset):
     """LeCun uniform: U(-limit, limit), ``limit = sqrt(3 / fan_in)``."""
-    _PRESET = (1.0, "fan_in", "uniform")
+    _PRESET = _keras_preset("lecun_uniform")
 
 
 class LecunNormal(_Preset):
     """LeCun normal, truncated as in Keras: stddev ``sqrt(1 / fan_in)``."""
-    _PRESET = (1.0, "fan_in", "truncated_normal")
+    _PRESET = _keras_preset("lecun_normal")
 
 
 class RandomUniform(_RandomInitializer):
     """Keras's ``RandomUniform(minval, maxval, seed)``: U[minval, maxval)."""
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: Seed = None) -> None:
-        self.minval, self.maxval = _check_real(minval, "minval"), _check_real(maxval, "maxval")
+        self.minval, self.maxval = check_real(minval, "minval"), check_real(maxval, "maxval")
         super().__init__(seed)
 
     def __call__(self, shape: ShapeLike, dtype: DTypeLike = None) -> np.ndarray:
@@ -243,7 +251,7 @@ class RandomNormal(_RandomInitializer):
     """Keras's ``RandomNormal(mean, stddev, seed)``."""
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: Seed = None) -> None:
-        self.mean, self.stddev = _check_real(mean, "mean"), _check_nonneg(stddev, "stddev")
+        self.mean, self.stddev = check_real(mean, "mean"), check_nonneg(stddev, "stddev")
         super().__init__(seed)
 
     def __call__(self, shape: ShapeLike, dtype: DTypeLike = None) -> np.ndarray:
@@ -268,11 +276,9 @@ _CLASSES: Dict[str, Type[Initializer]] = {
     cls.__name__: cls for cls in (VarianceScaling, GlorotUniform, GlorotNormal, HeUniform,
                                   HeNormal, LecunUniform, LecunNormal, RandomUniform,
                                   RandomNormal, TruncatedNormal)}
-_ALIASES = {"variance_scaling": "VarianceScaling", "glorot_uniform": "GlorotUniform",
-            "glorot_normal": "GlorotNormal", "he_uniform": "HeUniform", "he_normal": "HeNormal",
-            "lecun_uniform": "LecunUniform", "lecun_normal": "LecunNormal",
-            "random_uniform": "RandomUniform", "random_normal": "RandomNormal",
-            "truncated_normal": "TruncatedNormal"}
+_ALIASES = {"variance_scaling": "VarianceScaling", "random_uniform": "RandomUniform",
+            "random_normal": "RandomNormal", "truncated_normal": "TruncatedNormal",
+            **{name: p.keras for name, p in PRESETS.items()}}
 
 
 def serialize(initializer: Initializer) -> Dict[str, Any]:

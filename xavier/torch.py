@@ -35,10 +35,10 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, ca
 import numpy as np
 import torch
 
-from . import _api, _core
-from ._api import SeedLike, named_seed
+from . import _checks, _core, _request
+from ._seeds import SeedLike, as_seed_sequence, named_seed, seed_key
 from ._fans import compute_fans
-from ._presets import _check_truncated, calculate_gain, scaled_dist
+from ._presets import PRESETS, calculate_gain, check_truncated, scaled_dist
 
 __all__ = ["fast_init", "init_", "kaiming_normal_", "kaiming_uniform_", "normal_",
            "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_"]
@@ -163,22 +163,22 @@ def _write(tensor: torch.Tensor, kind: int, params: Tuple[float, ...], key: np.n
     if tensor.is_contiguous() and address % tensor.element_size() == 0:
         _core.fill_address(address, tensor.numel(), key, kind, params, nthreads)
     else:
-        _api.fill(_numpy_view(tensor), kind, params, key, nthreads)
+        _request.fill(_numpy_view(tensor), kind, params, key, nthreads)
     _increment_version((tensor,))
 
 
-def _fill(tensor: torch.Tensor, dist: int, params_of: _api.ParamsOf,
+def _fill(tensor: torch.Tensor, dist: int, params_of: _checks.ParamsOf,
           generator: Optional[torch.Generator], seed: SeedLike, threads: Optional[int]) -> None:
     """Check everything, then write the stream into the tensor's memory."""
     code = _TYPES[tensor.dtype]
     params = params_of(code)
-    nthreads = _api.check_threads(threads)
+    nthreads = _checks.check_threads(threads)
     if generator is not None and seed is not None:
         raise ValueError("give generator or seed, not both")
     _check_writable(tensor)
     # the seed last: a call that fails leaves the generator as it was
-    key = _api.seed_key(seed) if seed is not None else _core.int_seed_key(_draw_seed(generator))
-    _write(tensor, 4 * dist + code, params, key, nthreads)
+    key = seed_key(seed) if seed is not None else _core.int_seed_key(_draw_seed(generator))
+    _write(tensor, _request.stream_kind(dist, code), params, key, nthreads)
 
 
 def _torch_fans(tensor: torch.Tensor) -> Tuple[int, int]:
@@ -204,7 +204,7 @@ def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0,
     """
     if not _ours(tensor, "uniform_"):
         return _TORCH["uniform_"](tensor, a, b, generator)
-    _fill(tensor, _core.UNIFORM, lambda code: _api.uniform_params(a, b, code, ("a", "b")),
+    _fill(tensor, _core.UNIFORM, lambda code: _checks.uniform_params(a, b, code, ("a", "b")),
           generator, seed, threads)
     return tensor
 
@@ -223,7 +223,7 @@ def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0,
     """
     if not _ours(tensor, "normal_"):
         return _TORCH["normal_"](tensor, mean, std, generator)
-    _fill(tensor, _core.NORMAL, lambda code: _api.normal_params(mean, std, code), generator,
+    _fill(tensor, _core.NORMAL, lambda code: _checks.normal_params(mean, std, code), generator,
           seed, threads)
     return tensor
 
@@ -247,7 +247,7 @@ def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: 
     """
     if not _ours(tensor, "trunc_normal_"):
         return _TORCH["trunc_normal_"](tensor, mean, std, a, b, generator)
-    _fill(tensor, _core.TRUNCNORM, lambda code: _api.truncnorm_params(mean, std, a, b, code),
+    _fill(tensor, _core.TRUNCNORM, lambda code: _checks.truncnorm_params(mean, std, a, b, code),
           generator, seed, threads)
     return tensor
 
@@ -270,7 +270,7 @@ def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0,
     fan_in, fan_out = _torch_fans(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
-    _fill(tensor, _core.UNIFORM, lambda code: _api.uniform_params(-a, a, code, ("-a", "a")),
+    _fill(tensor, _core.UNIFORM, lambda code: _checks.uniform_params(-a, a, code, ("-a", "a")),
           generator, seed, threads)
     return tensor
 
@@ -292,7 +292,7 @@ def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0,
         return _TORCH["xavier_normal_"](tensor, gain, generator)
     fan_in, fan_out = _torch_fans(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    _fill(tensor, _core.NORMAL, lambda code: _api.normal_params(0.0, std, code), generator,
+    _fill(tensor, _core.NORMAL, lambda code: _checks.normal_params(0.0, std, code), generator,
           seed, threads)
     return tensor
 
@@ -333,7 +333,7 @@ def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
         return tensor
     bound = math.sqrt(3.0) * std
     _fill(tensor, _core.UNIFORM,
-          lambda code: _api.uniform_params(-bound, bound, code, ("-bound", "bound")),
+          lambda code: _checks.uniform_params(-bound, bound, code, ("-bound", "bound")),
           generator, seed, threads)
     return tensor
 
@@ -357,7 +357,7 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:
         return tensor
-    _fill(tensor, _core.NORMAL, lambda code: _api.normal_params(0.0, std, code), generator,
+    _fill(tensor, _core.NORMAL, lambda code: _checks.normal_params(0.0, std, code), generator,
           seed, threads)
     return tensor
 
@@ -545,7 +545,7 @@ def fast_init(*, threads: Optional[int] = None) -> Iterator[None]:
     """
     global _patch_users
     if threads is not None:
-        _api.check_threads(threads)
+        _checks.check_threads(threads)
     with _patch_lock:
         if _patch_users == 0:
             _install()
@@ -564,13 +564,9 @@ def fast_init(*, threads: Optional[int] = None) -> Iterator[None]:
 
 # ---- init_ ---------------------------------------------------------------------------------
 
-_SCHEMES = {
-    "glorot_uniform": (1.0, "fan_avg", "uniform"), "xavier_uniform": (1.0, "fan_avg", "uniform"),
-    "glorot_normal": (1.0, "fan_avg", "normal"), "xavier_normal": (1.0, "fan_avg", "normal"),
-    "he_uniform": (2.0, "fan_in", "uniform"), "kaiming_uniform": (2.0, "fan_in", "uniform"),
-    "he_normal": (2.0, "fan_in", "normal"), "kaiming_normal": (2.0, "fan_in", "normal"),
-    "lecun_uniform": (1.0, "fan_in", "uniform"), "lecun_normal": (1.0, "fan_in", "normal"),
-}
+# init_'s schemes: the presets by their names and PyTorch's (scale, mode, distribution)
+_SCHEMES = {alias: (p.scale, p.mode, p.distribution)
+            for name, p in PRESETS.items() for alias in (name, *p.aliases)}
 
 
 def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: SeedLike = None,
@@ -623,12 +619,12 @@ def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: Seed
     if biases not in ("keep", "zeros"):
         raise ValueError(f"biases must be 'keep' or 'zeros', got {biases!r}")
     scale, mode, dist_name = _SCHEMES[scheme]
-    if _check_truncated(truncated):
+    if check_truncated(truncated):
         if dist_name != "normal":
             raise ValueError(f"truncated=True needs a normal scheme, got {scheme!r}")
         dist_name = "truncated_normal"
-    nthreads = _api.check_threads(threads)
-    base = _api.as_seed_sequence(_draw_seed(None) if seed is None else seed)
+    nthreads = _checks.check_threads(threads)
+    base = as_seed_sequence(_draw_seed(None) if seed is None else seed)
     # (name, parameter, kind or None for zeros, parameters): all checked first
     work: List[Tuple[str, torch.nn.Parameter, Optional[int], Tuple[float, ...]]] = []
     for name, p in module.named_parameters():
@@ -639,7 +635,7 @@ def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: Seed
             dist, params_of = scaled_dist(tuple(p.shape), scale, mode, dist_name, gain,
                                           layout="torch")
             code = _TYPES[p.dtype]
-            work.append((name, p, 4 * dist + code, params_of(code)))
+            work.append((name, p, _request.stream_kind(dist, code), params_of(code)))
         elif biases == "zeros" and name.rsplit(".", 1)[-1] == "bias":
             work.append((name, p, None, ()))
     work = [w for w in work if w[1].device.type != "meta"]   # no values to fill
@@ -651,7 +647,7 @@ def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: Seed
                 p.zero_()
                 continue
             target = p if p.device.type == "cpu" else torch.empty(p.shape, dtype=p.dtype)
-            key = _api.seed_key(named_seed(base, name))
+            key = seed_key(named_seed(base, name))
             _write(target, kind, params, key, nthreads)
             if target is not p:
                 p.copy_(target)
