@@ -10,7 +10,7 @@ import pytest
 import reference as ref
 import xavier
 from xavier import _core
-from xavier._api import seed_key
+from xavier._seeds import seed_key
 
 # every kind, with the dtype its output array takes (bfloat16 bits as uint16,
 # so that these tests need no ml_dtypes) and its parameters
@@ -76,17 +76,17 @@ def test_raw_stream_matches_reference(block):
 
 
 def test_seed_key_is_seed_sequence():
-    from xavier import _api
+    from xavier import _seeds
     for seed in (5, 5, 0, 2**64 - 1, 2**64, 2**126 + 3, np.uint64(7), np.random.SeedSequence(9)):
         want = np.random.SeedSequence(seed if not isinstance(seed, np.random.SeedSequence)
                                       else 9).generate_state(4, np.uint64)
         assert seed_key(seed).tolist() == want.tolist()
     # int seeds below 2**64 keep their key, shared and read-only; the store is bounded
     assert seed_key(5) is seed_key(5) and not seed_key(5).flags.writeable
-    assert 2**64 not in _api._KEYS and seed_key(2**64) is not seed_key(2**64)
-    for seed in range(1000, 1000 + _api._KEYS_MAX + 10):
+    assert 2**64 not in _seeds._KEYS and seed_key(2**64) is not seed_key(2**64)
+    for seed in range(1000, 1000 + _seeds._KEYS_MAX + 10):
         seed_key(seed)
-    assert len(_api._KEYS) <= _api._KEYS_MAX
+    assert len(_seeds._KEYS) <= _seeds._KEYS_MAX
 
 
 @pytest.mark.parametrize("block", [0, 3])
