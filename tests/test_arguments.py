@@ -427,6 +427,11 @@ LOOK_ALIKES = {   # values equal (and hashing alike) to a plain one, with other 
     "layout": [None, "keras", "torch", 1],
     "threads": [None, 1, 2, True, 0, 10**10, 2.0],
     "seed": [3, True, 3.0, np.int64(3), -3, 2**70],
+    # (each list ends with a valid value, which leaves a plan made)
+    "scale": [0.0, -0.0, 0, False, np.float64(-0.0), True, 1, 1.0],
+    "truncated": [False, 0, None, 1, True, np.bool_(True)],
+    "mode": ["fan_in", "FAN_IN", 1, None, "fan_out"],
+    "distribution": ["uniform", "UNIFORM", None, "untruncated_normal", "normal"],
 }
 OUTS = {
     "c": lambda: np.zeros((6, 5), np.float32),
@@ -463,6 +468,7 @@ def test_a_planned_call_is_the_unplanned_call(fn, arg):
         for out_kind in OUTS:
             _presets._PLANS.clear()
             cold = _planned_outcome(fn, arg, value, out_kind)
+            _presets._PLANS.clear()   # (the cold call may have planned itself)
             for warm in LOOK_ALIKES[arg][:1] + [value]:   # a plain call, then this one
                 _planned_outcome(fn, arg, warm, "c")
             assert _planned_outcome(fn, arg, value, out_kind) == cold, (value, out_kind)

@@ -68,7 +68,10 @@ def normalize_shape(shape: object, name: str = "shape") -> Tuple[int, ...]:
     ValueError.  So are shapes whose nonzero dims multiply to more than
     MAX_SIZE, as NumPy refuses them (zero-size shapes included).
     """
-    dims = int_tuple(shape, name)
+    if type(shape) is tuple and all(type(d) is int and 0 <= d <= MAX_SIZE for d in shape):
+        dims: Tuple[int, ...] = shape   # the common case, already in form
+    else:
+        dims = int_tuple(shape, name)
     if math.prod(d for d in dims if d) > MAX_SIZE:
         raise ValueError(f"{name} {dims} is too large: its nonzero dims multiply to more "
                          f"than {MAX_SIZE}")

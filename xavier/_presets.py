@@ -8,6 +8,7 @@ truncated at two standard deviations, as Keras and JAX define them.
 from __future__ import annotations
 
 import math
+import operator
 from fractions import Fraction
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Sequence, Tuple, TypeVar, Union
@@ -108,11 +109,12 @@ _PLANS_MAX = 4096
 _PLAIN = (int, float)   # exact types only: True == 1 and hashes alike, but is refused
 
 
-def _plan_key(shape: object, scale: float, mode: str, distribution: str, gain: object,
-              layout: Optional[str], dtype: DTypeLike, out: np.ndarray) -> Optional[Tuple[object, ...]]:
-    """The plan key of a call whose other options are unset, or None when an
-    argument's exact type does not make equality mean the same request."""
-    if type(gain) not in _PLAIN or type(mode) is not str or type(distribution) is not str \
+def _plan_key(shape: object, scale: float, mode: object, distribution: str, gain: object,
+              layout: object, dtype: DTypeLike, out: np.ndarray) -> Optional[Tuple[object, ...]]:
+    """The plan key of a call (of checked `scale` and `distribution`), or None
+    where equal keys could stand for different requests: arguments of other
+    types than these exact ones, and a zero scale (-0.0 == 0.0)."""
+    if type(gain) not in _PLAIN or type(mode) is not str or scale == 0.0 \
             or (layout is not None and type(layout) is not str):
         return None
     if type(shape) is tuple:
@@ -123,6 +125,25 @@ def _plan_key(shape: object, scale: float, mode: str, distribution: str, gain: o
     if dtype is not None and type(dtype) is not str and not isinstance(dtype, type):
         return None
     return (shape, scale, mode, distribution, gain, layout, dtype, out.dtype)
+
+
+def _planned(key: Optional[Tuple[object, ...]], out: np.ndarray, seed: SeedLike,
+             threads: Optional[int]) -> bool:
+    """Fill `out` by the plan of `key`, if there is one: True if it did."""
+    plan = _PLANS.get(key) if key is not None else None
+    if plan is None or out.shape != plan[0] or not out.flags.writeable:
+        return False
+    nthreads = check_threads(threads)   # checked in the slow path's order
+    fill(out, plan[1], plan[2], seed_key(seed), nthreads)
+    return True
+
+
+def _plan(key: Optional[Tuple[object, ...]], out: Optional[np.ndarray], req: Request) -> None:
+    """After a valid call into `out`: the next one like it is planned."""
+    if key is not None and out is not None and req.kind is not None:
+        if len(_PLANS) >= _PLANS_MAX:
+            _PLANS.clear()
+        _PLANS[key] = (out.shape, req.kind, req.params)
 
 
 def scaled_request(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str,
@@ -143,26 +164,19 @@ def _draw_scaled(shape: Optional[ShapeLike], scale: float, mode: str, distributi
                  in_axis: Optional[AxisLike], out_axis: Optional[AxisLike],
                  batch_axis: Optional[AxisLike], dtype: DTypeLike, seed: SeedLike,
                  out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
-    """A variance-scaling call: its request drawn, through the plan of an
-    earlier identical call into an `out` where there is one."""
+    """A variance-scaling call: by the plan of an earlier identical call into
+    an `out` where there is one, else its request drawn (and then planned)."""
     key = None
     if type(out) is np.ndarray and fans is None and in_axis is None and out_axis is None \
             and batch_axis is None:
         key = _plan_key(shape, scale, mode, distribution, gain, layout, dtype, out)
-        plan = _PLANS.get(key) if key is not None else None
-        if plan is not None and out.shape == plan[0] and out.flags.writeable:
-            nthreads = check_threads(threads)   # checked in the slow path's order
-            fill(out, plan[1], plan[2], seed_key(seed), nthreads)
+        if _planned(key, out, seed, threads):
             return out
     req = scaled_request(shape, scale, mode, distribution, gain, fans=fans, layout=layout,
                          in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
                          out=out)
     result = req.draw(seed, out, threads)
-    if key is not None and out is not None and req.kind is not None:
-        # a valid call: the next one like it is planned
-        if len(_PLANS) >= _PLANS_MAX:
-            _PLANS.clear()
-        _PLANS[key] = (out.shape, req.kind, req.params)
+    _plan(key, out, req)
     return result
 
 
@@ -275,12 +289,17 @@ def preset_request(name: str, shape: Optional[ShapeLike], *, dtype: DTypeLike = 
                           **{k: options.get(k) for k in _AXES})
 
 
+_ARGS = operator.itemgetter("shape", "dtype", "seed", "out", "threads", "fans", "layout",
+                            "in_axis", "out_axis", "batch_axis")
+
+
 def _draw_preset(name: str, args: Dict[str, Any]) -> np.ndarray:
     """Preset `name`'s function called with `args`, its arguments."""
     scale, mode, distribution, gain = _preset_scaling(name, args)
-    return _draw_scaled(args["shape"], scale, mode, distribution, gain, dtype=args["dtype"],
-                        seed=args["seed"], out=args["out"], threads=args["threads"],
-                        **{k: args[k] for k in _AXES})
+    shape, dtype, seed, out, threads, fans, layout, in_axis, out_axis, batch_axis = _ARGS(args)
+    return _draw_scaled(shape, scale, mode, distribution, gain, dtype=dtype, seed=seed, out=out,
+                        threads=threads, fans=fans, layout=layout, in_axis=in_axis,
+                        out_axis=out_axis, batch_axis=batch_axis)
 
 
 def glorot_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: DTypeLike = None,

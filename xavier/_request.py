@@ -64,11 +64,14 @@ def resolve(dist: int, params_of: ParamsOf, shape: Optional[ShapeLike], dtype: D
     else float32), the parameters ``params_of(output type)``, and the shape
     (`shape`, or out's when `shape` is None), checked in that order.  The
     name "bfloat16" needs ml_dtypes only when the request is drawn in memory."""
+    dt: Optional[np.dtype] = None
     if out is None and _is_bfloat16_name(dtype):
-        code, dt = _core.BF16, None   # ml_dtypes is needed only to draw it in memory
+        code = _core.BF16   # ml_dtypes is needed only to draw it in memory
     else:
         dt = check_dtype(dtype, out)
-        code = output_type(dt)
+        found = type_code(dt)
+        assert found is not None
+        code = found
     params = params_of(code)
     if shape is None and out is not None:
         if not isinstance(out, np.ndarray):
