@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -71,6 +71,16 @@ def sampler_request(name: str, *args: Any, **kwargs: Any) -> Request:
     return REQUESTS[name](**given)
 
 
+def unknown_options(init: str, names: Iterable[str]) -> List[str]:
+    """The names among `names` that initializer `init` takes no option of, sorted."""
+    return sorted(set(names) - set(OPTIONS[init]))
+
+
+def takes(init: str) -> str:
+    """The options `init` takes, for messages."""
+    return ", ".join(OPTIONS[init]) or "no options"
+
+
 def check_init(init: object) -> str:
     if not isinstance(init, str) or init not in INITS:
         raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
@@ -84,10 +94,10 @@ def request(init: str, shape: ShapeLike, dtype: DTypeLike = None,
     shape, dtype, seed, out and threads; ``value`` for "constant")."""
     init = check_init(init)
     opts = dict(options or {})
-    unknown = sorted(set(opts) - set(OPTIONS[init]))
+    unknown = unknown_options(init, opts)
     if unknown:
-        takes = ", ".join(OPTIONS[init]) or "no options"
-        raise ValueError(f"init {init!r} does not take {', '.join(unknown)} (it takes: {takes})")
+        raise ValueError(f"init {init!r} does not take {', '.join(unknown)} "
+                         f"(it takes: {takes(init)})")
     if init in SAMPLERS:
         return sampler_request(init, shape, dtype=dtype, **opts)
     dims = normalize_shape(shape)

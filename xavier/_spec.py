@@ -160,13 +160,10 @@ def _resolve(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[Req
     if "init" not in entry and "init" not in defaults:
         raise ValueError("missing init (add init = \"glorot_uniform\" or another)")
     init = check_init(entry.get("init", defaults.get("init")))
-    takes = OPTIONS[init]
-    unknown = sorted(set(entry) - set(_ENTRY) - set(takes))
-    if unknown:
-        raise ValueError(f"init {init!r} does not take {', '.join(unknown)} "
-                         f"(it takes: {', '.join(takes) or 'no options'})")
-    options = {k: v for k, v in defaults.items() if k in takes}
-    options.update((k, v) for k, v in entry.items() if k in takes)
+    # defaults apply where the init takes them; the entry's own keys must
+    # all be its options (request() says which it takes)
+    options = {k: v for k, v in defaults.items() if k in OPTIONS[init]}
+    options.update((k, v) for k, v in entry.items() if k not in _ENTRY)
     dtype = entry.get("dtype", defaults.get("dtype", "float32"))
     if not isinstance(dtype, str):
         raise TypeError(f"dtype must be a string, got {dtype!r}")
