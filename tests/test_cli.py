@@ -1,4 +1,5 @@
 """The command line: `xavier generate` (files, specs, atomicity, memory) and `xavier info`."""
+import argparse
 import json
 import os
 import signal
@@ -363,6 +364,35 @@ def test_peak_memory_does_not_grow_with_the_tensor(tmp_path):
     assert big - small < 2 * chunk_mb * 1024 + 16 * 1024, (small, big)
 
 
+def _subparsers():
+    """The subcommands' parsers, by name, as `xavier` builds them."""
+    (sub,) = [a for a in _cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return sub.choices
+
+
+def test_every_subcommand_has_its_command():
+    assert list(_subparsers()) == ["generate", "info", "config", "bench", "demo"]
+    for name, parser in _subparsers().items():
+        assert parser.get_default("cmd").__name__ == f"cmd_{name}"
+
+
+@pytest.mark.parametrize("name", ["generate", "info", "config", "bench", "demo"])
+def test_help_of_every_subcommand_lists_its_options(name, capsys):
+    parser = _subparsers()[name]
+    with pytest.raises(SystemExit) as e:
+        _cli.main([name, "--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: xavier {name} ")
+    declared = [s for a in parser._actions for s in a.option_strings]
+    assert "--help" in declared
+    for option in declared:
+        assert option in out, option
+    for a in parser._actions:
+        if not a.option_strings:   # a positional argument: its name
+            assert (a.metavar or a.dest) in out
+
+
 def test_python_dash_m_and_version(tmp_path):
     r = subprocess.run([sys.executable, "-m", "xavier", "--version"], capture_output=True,
                        text=True, cwd=tmp_path)
@@ -422,3 +452,26 @@ def test_progress_bar_with_and_without_tqdm(monkeypatch, capsys):
     bar.update(2 << 20)
     bar.close()
     assert "50.0%" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["generate", "--shape", "x", "-o", "w.npy"], "--shape: must be an integer, got 'x'"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--seed", "1.5"], "--seed: must be an integer"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--chunk-mb", "lots"],
+     "--chunk-mb: must be a positive number, got 'lots'"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--truncated", "maybe"],
+     "--truncated: expected true or false"),
+    (["bench", "--size", "0"], "--size: must be >= 1, got 0"),
+    (["demo", "--layers", "two"], "--layers: must be an integer, got 'two'"),
+])
+def test_bad_option_values_get_a_message_of_their_own(argv, message, capsys, tmp_path,
+                                                      monkeypatch):
+    """Every option of every subcommand refuses a bad value with exit 2 and
+    a message about the value, not the name of a parsing function."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        run(*argv)
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "invalid" not in err, err
+    assert not list(tmp_path.iterdir())

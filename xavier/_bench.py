@@ -38,9 +38,9 @@ half-precision output.
 """
 from __future__ import annotations
 
+import argparse
 import concurrent.futures
 import datetime
-import importlib
 import io
 import json
 import math
@@ -56,6 +56,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _api, _checks, _presets
+from ._cli import nonneg_int, positive_float, positive_int, require_matplotlib, try_import
 from ._version import __version__
 
 DISTS = ("uniform", "normal")
@@ -103,13 +104,7 @@ def import_peer(name: str) -> Tuple[Any, Optional[str]]:
     """(module, None) if peer `name` imports, else (None, why not)."""
     if name not in PEERS + ("matplotlib",):
         raise ValueError(f"unknown peer {name!r}")
-    try:
-        mod = importlib.import_module(name)
-    except ImportError as exc:
-        return None, f"not installed ({exc})"
-    except Exception as exc:  # a broken install must not stop the benchmark
-        return None, f"import failed ({type(exc).__name__}: {exc})"
-    return mod, None
+    return try_import(name)
 
 
 # ---- machine facts ----------------------------------------------------------
@@ -619,6 +614,8 @@ def plot(rows: List[Dict[str, Any]], path: str, title: str) -> None:
     """
     from matplotlib.figure import Figure
 
+    from ._files import write_bytes
+
     colors = {key: f"C{i}" for i, key in enumerate(CONTENDERS)}
     cases = sorted({(r["dist"], r["dtype"]) for r in rows},
                    key=lambda c: (DISTS.index(c[0]), DTYPES.index(c[1])))
@@ -675,25 +672,6 @@ def plot(rows: List[Dict[str, Any]], path: str, title: str) -> None:
     write_bytes(path, data.getvalue())
 
 
-def require_matplotlib() -> None:
-    """ImportError saying how to install matplotlib, before any work, if it is missing."""
-    _, why = import_peer("matplotlib")
-    if why is not None:
-        raise ImportError(f"--plot needs matplotlib, {why}: pip install 'xavier[plot]'")
-
-
-def write_bytes(path: str, data: bytes) -> None:
-    """Write `path` atomically (complete or not at all), overwriting it."""
-    from ._files import AtomicFile
-
-    f = AtomicFile(path, force=True)
-    try:
-        f.write(memoryview(data))
-        f.commit()
-    finally:
-        f.discard()
-
-
 def default_threads() -> List[int]:
     return [max(1, _api.config()["default_threads"])]
 
@@ -705,8 +683,73 @@ def sweep_threads() -> List[int]:
     return ts + [top]
 
 
-def main(args: Any) -> int:
-    """`xavier bench` (arguments parsed by ``xavier._cli``)."""
+# ---- the command ----------------------------------------------------------------
+
+_EPILOG = """\
+contenders (--only / --skip keys):
+  fill            ndarray.fill(0.5): the memory-write limit of one thread
+  fill_threaded   ndarray.fill on row slices in a thread pool (threads > 1)
+  xavier          xavier.glorot_uniform / glorot_normal(out=buf)
+  numpy           NumPy Generator.random / standard_normal(out=buf), scaled in place
+  numpy_threaded  NumPy's documented multithreaded recipe (threads > 1)
+  seeds           np.random.uniform(-a, a, size) / np.random.normal(0, s, size)
+  torch           torch.nn.init.xavier_uniform_ / xavier_normal_ (if installed)
+  randomgen       Generator(randomgen.Xoshiro256), scaled in place (if installed)
+  mkl_random      mkl_random.MKLRandomState uniform / normal, float64 (if installed)
+
+examples:
+  xavier bench                                  (8192 x 8192 float32, under a minute)
+  xavier bench --size 4096 --dtype float32 bfloat16 --dist uniform
+  xavier bench --threads 1 2 --only fill xavier torch
+  xavier bench --load 2 --size 64 8192              (beside two busy processes)
+  xavier bench --plot bench.png --json bench.json   (sizes and threads swept)
+"""
+
+
+def add_parser(sub: Any) -> None:
+    """`xavier bench` on the subparsers object `sub`."""
+    b = sub.add_parser(
+        "bench", help="time xavier side by side with NumPy, torch and the memory limit",
+        description="Time Glorot layers (size x size) filled by xavier and by its peers, in "
+                    "one process: median times, GB/s, and ratios to the memory limit and to "
+                    "xavier.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    b.add_argument("--size", type=positive_int, nargs="+", metavar="N",
+                   help="layer sizes n (n x n weights; default 8192, or a sweep with --plot)")
+    b.add_argument("--dtype", choices=DTYPES, nargs="+", default=["float32"], metavar="DTYPE",
+                   help=f"output dtypes: {', '.join(DTYPES)} (default float32)")
+    b.add_argument("--dist", choices=DISTS, nargs="+", default=list(DISTS), metavar="DIST",
+                   help="distributions: uniform, normal (default: both)")
+    b.add_argument("--threads", type=positive_int, nargs="+", metavar="N",
+                   help="thread counts for the threaded contenders (default: all cores, or "
+                        "1, 2, 4, ... all with --plot)")
+    b.add_argument("--repeats", type=positive_int, default=DEFAULT_REPEATS,
+                   help=f"timed runs per contender (default {DEFAULT_REPEATS})")
+    b.add_argument("--budget", type=positive_float, default=DEFAULT_BUDGET, metavar="SECONDS",
+                   help=f"fewer runs (but at least 3) for contenders slower than this in all "
+                        f"(default {DEFAULT_BUDGET:g})")
+    pick = b.add_mutually_exclusive_group()
+    pick.add_argument("--only", choices=list(CONTENDERS), nargs="+", metavar="KEY",
+                      help="time only these contenders")
+    pick.add_argument("--skip", choices=list(CONTENDERS), nargs="+", metavar="KEY",
+                      help="do not time these contenders")
+    b.add_argument("--load", type=nonneg_int, default=0, metavar="N",
+                   help="time everything beside N busy background processes (at most 4 per "
+                        "CPU; stopped on exit), with xavier's default threads next to 1")
+    b.add_argument("--json", metavar="FILE",
+                   help="write settings, machine facts and raw timings to FILE ('-': stdout, "
+                        "tables to stderr)")
+    b.add_argument("--plot", metavar="FILE.png",
+                   help="draw throughput vs size and vs threads (needs matplotlib)")
+    b.add_argument("--markdown", action="store_true", help="print GitHub markdown tables")
+    b.set_defaults(cmd=cmd_bench)
+
+
+def cmd_bench(args: argparse.Namespace, argv: List[str]) -> int:
+    """`xavier bench`: `args` parsed by :func:`add_parser`'s parser, `argv`
+    the arguments after ``bench`` (recorded in the JSON as the command)."""
+    from ._files import write_bytes
+
     plotting = args.plot is not None
     if plotting:
         require_matplotlib()
@@ -743,7 +786,7 @@ def main(args: Any) -> int:
     facts["loadavg_end"] = _loadavg()
     result = {
         "xavier_bench": 1,
-        "command": "xavier bench " + " ".join(args.argv),
+        "command": "xavier bench " + " ".join(argv),
         "facts": facts,
         "settings": {"sizes": settings.sizes, "dtypes": settings.dtypes,
                      "dists": settings.dists, "threads": settings.threads,

@@ -6,6 +6,14 @@ memory limit; ``demo`` runs Glorot & Bengio's variance experiment;
 memory; ``info`` summarizes a generated file; ``config`` prints build facts.  Exit status: 0 on success, 1 on an error while writing, 2 on
 bad arguments or a bad spec, 130 / 143 / 129 when interrupted by SIGINT / SIGTERM /
 SIGHUP.
+
+Each subcommand has two functions: one that registers its parser on the
+subparsers object (``add_parser`` in ``_bench`` and ``_demo``;
+``add_generate_parser``, ``add_info_parser`` and ``add_config_parser``
+here), with its command as the parser's ``cmd`` default, and the command
+``cmd_<name>(args, argv)``: the parsed arguments and the subcommand's own
+argument list.  The argument types and ``require_matplotlib``, which the
+subcommands share, are here.
 """
 from __future__ import annotations
 
@@ -15,7 +23,7 @@ import signal
 import sys
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ._version import __version__
 
@@ -27,6 +35,110 @@ if TYPE_CHECKING:
     from ._files import Tensor
 
 PROG = "xavier"
+
+# A subcommand: its parsed arguments and its own argument list -> exit status.
+Command = Callable[[argparse.Namespace, List[str]], int]
+
+# ---- what the subcommands share ---------------------------------------------
+#
+# Argument types: each refuses a bad value with its own message (argparse
+# would otherwise name the function: "invalid positive_int value").
+
+def positive_int(text: str) -> int:
+    v = _int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
+    if not v > 0 or v != v or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return v
+
+
+def nonneg_int(text: str) -> int:
+    v = _int(text)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+
+
+def parse_bool(text: str) -> bool:
+    if text.lower() in ("1", "true", "yes", "on"):
+        return True
+    if text.lower() in ("0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def try_import(name: str) -> Tuple[Any, Optional[str]]:
+    """(module, None) if module `name` imports, else (None, why not)."""
+    import importlib
+
+    try:
+        mod = importlib.import_module(name)
+    except ImportError as exc:
+        return None, f"not installed ({exc})"
+    except Exception as exc:  # a broken install must not stop the run
+        return None, f"import failed ({type(exc).__name__}: {exc})"
+    return mod, None
+
+
+def require_matplotlib() -> None:
+    """ImportError saying how to install matplotlib, before any work, if it is missing."""
+    _, why = try_import("matplotlib")
+    if why is not None:
+        raise ImportError(f"--plot needs matplotlib, {why}: pip install 'xavier[plot]'")
+
+
+# ---- the parser -------------------------------------------------------------
+
+# Init options on the command line: flag -> (option name, type, help).
+_INIT_FLAGS: Dict[str, Any] = {
+    "--gain": ("gain", float, "gain on the standard deviation (glorot_*)"),
+    "--scale": ("scale", float, "variance scale (variance_scaling)"),
+    "--mode": ("mode", str, "fan_in, fan_out or fan_avg (variance_scaling, he_*, lecun_*)"),
+    "--distribution": ("distribution", str,
+                       "uniform, normal or truncated_normal (variance_scaling)"),
+    "--truncated": ("truncated", parse_bool, "true: Keras/JAX truncated normal (*_normal)"),
+    "--low": ("low", float, "lower bound (uniform)"),
+    "--high": ("high", float, "upper bound (uniform)"),
+    "--mean": ("mean", float, "mean (normal, truncated_normal)"),
+    "--std": ("std", float, "standard deviation (normal, truncated_normal)"),
+    "--a": ("a", float, "absolute lower bound (truncated_normal)"),
+    "--b": ("b", float, "absolute upper bound (truncated_normal)"),
+    "--value": ("value", float, "the value (constant)"),
+    "--layout": ("layout", str, "keras: (..., in, out), the default; torch: (out, in, *kernel)"),
+}
+_AXIS_FLAGS = {"--in-axis": "in_axis", "--out-axis": "out_axis", "--batch-axis": "batch_axis",
+               "--fans": "fans"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of the command and its subcommands (this loads NumPy and the core)."""
+    from . import _bench, _demo
+
+    parser = argparse.ArgumentParser(
+        prog=PROG, description="Fast, reproducible Xavier/Glorot weight initialization.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add_parser in (add_generate_parser, add_info_parser, add_config_parser,
+                       _bench.add_parser, _demo.add_parser):
+        add_parser(sub)
+    return parser
+
 
 _EPILOG_GENERATE = """\
 examples:
@@ -46,64 +158,10 @@ failed run leaves no file there.  Memory use is about 2 x --chunk-mb.
 """
 
 
-def _positive_int(text: str) -> int:
-    v = int(text)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
-
-
-def _positive_float(text: str) -> float:
-    v = float(text)
-    if not v > 0 or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return v
-
-
-def _nonneg_int(text: str) -> int:
-    v = int(text)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
-    return v
-
-
-def _bool(text: str) -> bool:
-    if text.lower() in ("1", "true", "yes", "on"):
-        return True
-    if text.lower() in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-
-
-# Init options on the command line: flag -> (option name, type, help).
-_INIT_FLAGS: Dict[str, Any] = {
-    "--gain": ("gain", float, "gain on the standard deviation (glorot_*)"),
-    "--scale": ("scale", float, "variance scale (variance_scaling)"),
-    "--mode": ("mode", str, "fan_in, fan_out or fan_avg (variance_scaling, he_*, lecun_*)"),
-    "--distribution": ("distribution", str,
-                       "uniform, normal or truncated_normal (variance_scaling)"),
-    "--truncated": ("truncated", _bool, "true: Keras/JAX truncated normal (*_normal)"),
-    "--low": ("low", float, "lower bound (uniform)"),
-    "--high": ("high", float, "upper bound (uniform)"),
-    "--mean": ("mean", float, "mean (normal, truncated_normal)"),
-    "--std": ("std", float, "standard deviation (normal, truncated_normal)"),
-    "--a": ("a", float, "absolute lower bound (truncated_normal)"),
-    "--b": ("b", float, "absolute upper bound (truncated_normal)"),
-    "--value": ("value", float, "the value (constant)"),
-    "--layout": ("layout", str, "keras: (..., in, out), the default; torch: (out, in, *kernel)"),
-}
-_AXIS_FLAGS = {"--in-axis": "in_axis", "--out-axis": "out_axis", "--batch-axis": "batch_axis",
-               "--fans": "fans"}
-
-
-def build_parser() -> argparse.ArgumentParser:
+def add_generate_parser(sub: Any) -> None:
+    """`xavier generate` on the subparsers object `sub`."""
     from ._files import DEFAULT_CHUNK_MB, FORMATS
     from ._inits import INITS
-
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Fast, reproducible Xavier/Glorot weight initialization.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     g = sub.add_parser(
         "generate", help="stream generated weights to .npy / safetensors files",
@@ -111,7 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "chunks, in parallel, with bounded memory.",
         epilog=_EPILOG_GENERATE, formatter_class=argparse.RawDescriptionHelpFormatter)
     what = g.add_mutually_exclusive_group(required=True)
-    what.add_argument("--shape", type=_nonneg_int, nargs="+", metavar="N",
+    what.add_argument("--shape", type=nonneg_int, nargs="+", metavar="N",
                       help="the tensor's shape, e.g. --shape 4096 1024")
     what.add_argument("--spec", metavar="FILE",
                       help="a model spec (.toml or .json) listing named tensors")
@@ -120,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--format", choices=FORMATS,
                    help="output format (default: from the suffix; a spec without a "
                         ".safetensors suffix writes a directory of NAME.npy files)")
-    g.add_argument("--seed", type=_nonneg_int, help="non-negative integer seed")
+    g.add_argument("--seed", type=nonneg_int, help="non-negative integer seed")
     g.add_argument("--init", choices=INITS, metavar="INIT",
                    help=f"initializer (default glorot_uniform): {', '.join(INITS)}")
     g.add_argument("--dtype", choices=("float32", "float64", "float16", "bfloat16"),
@@ -135,112 +193,35 @@ def build_parser() -> argparse.ArgumentParser:
                           help=("(fan_in, fan_out) to use instead of the shape's" if dest == "fans"
                                 else f"JAX-style {dest.replace('_', ' ')}(s)"))
     run = g.add_argument_group("running")
-    run.add_argument("--chunk-mb", type=_positive_float, default=DEFAULT_CHUNK_MB, metavar="MB",
+    run.add_argument("--chunk-mb", type=positive_float, default=DEFAULT_CHUNK_MB, metavar="MB",
                      help=f"generation chunk in MiB (default {DEFAULT_CHUNK_MB}); peak memory "
                           "is about twice this")
-    run.add_argument("--threads", type=_positive_int,
+    run.add_argument("--threads", type=positive_int,
                      help="sampler threads (default: all cores, or OMP_NUM_THREADS)")
     run.add_argument("--force", action="store_true", help="overwrite an existing output")
     run.add_argument("-q", "--quiet", action="store_true",
                      help="no progress bar or summary (the bar shows only on a terminal)")
+    g.set_defaults(cmd=cmd_generate)
 
+
+def add_info_parser(sub: Any) -> None:
+    """`xavier info` on the subparsers object `sub`."""
     i = sub.add_parser("info", help="tensors, shapes, dtypes and statistics of a file",
                        description="Print the tensors of a .npy file, a safetensors file or a "
                                    "directory of .npy files, with mean, std, min and max.")
     i.add_argument("file", metavar="FILE")
     i.add_argument("--json", action="store_true", help="machine-readable output")
     i.add_argument("--no-stats", action="store_true", help="headers only (no data read)")
-
-    sub.add_parser("config", help="build and run-time facts (version, OpenMP, SIMD path)")
-    _add_bench(sub)
-    _add_demo(sub)
-    return parser
+    i.set_defaults(cmd=cmd_info)
 
 
-_EPILOG_BENCH = """\
-contenders (--only / --skip keys):
-  fill            ndarray.fill(0.5): the memory-write limit of one thread
-  fill_threaded   ndarray.fill on row slices in a thread pool (threads > 1)
-  xavier          xavier.glorot_uniform / glorot_normal(out=buf)
-  numpy           NumPy Generator.random / standard_normal(out=buf), scaled in place
-  numpy_threaded  NumPy's documented multithreaded recipe (threads > 1)
-  seeds           np.random.uniform(-a, a, size) / np.random.normal(0, s, size)
-  torch           torch.nn.init.xavier_uniform_ / xavier_normal_ (if installed)
-  randomgen       Generator(randomgen.Xoshiro256), scaled in place (if installed)
-  mkl_random      mkl_random.MKLRandomState uniform / normal, float64 (if installed)
-
-examples:
-  xavier bench                                  (8192 x 8192 float32, under a minute)
-  xavier bench --size 4096 --dtype float32 bfloat16 --dist uniform
-  xavier bench --threads 1 2 --only fill xavier torch
-  xavier bench --load 2 --size 64 8192              (beside two busy processes)
-  xavier bench --plot bench.png --json bench.json   (sizes and threads swept)
-"""
+def add_config_parser(sub: Any) -> None:
+    """`xavier config` on the subparsers object `sub`."""
+    c = sub.add_parser("config", help="build and run-time facts (version, OpenMP, SIMD path)")
+    c.set_defaults(cmd=cmd_config)
 
 
-def _add_bench(sub: Any) -> None:
-    from ._bench import CONTENDERS, DEFAULT_BUDGET, DEFAULT_REPEATS, DISTS, DTYPES
-
-    b = sub.add_parser(
-        "bench", help="time xavier side by side with NumPy, torch and the memory limit",
-        description="Time Glorot layers (size x size) filled by xavier and by its peers, in "
-                    "one process: median times, GB/s, and ratios to the memory limit and to "
-                    "xavier.",
-        epilog=_EPILOG_BENCH, formatter_class=argparse.RawDescriptionHelpFormatter)
-    b.add_argument("--size", type=_positive_int, nargs="+", metavar="N",
-                   help="layer sizes n (n x n weights; default 8192, or a sweep with --plot)")
-    b.add_argument("--dtype", choices=DTYPES, nargs="+", default=["float32"], metavar="DTYPE",
-                   help=f"output dtypes: {', '.join(DTYPES)} (default float32)")
-    b.add_argument("--dist", choices=DISTS, nargs="+", default=list(DISTS), metavar="DIST",
-                   help="distributions: uniform, normal (default: both)")
-    b.add_argument("--threads", type=_positive_int, nargs="+", metavar="N",
-                   help="thread counts for the threaded contenders (default: all cores, or "
-                        "1, 2, 4, ... all with --plot)")
-    b.add_argument("--repeats", type=_positive_int, default=DEFAULT_REPEATS,
-                   help=f"timed runs per contender (default {DEFAULT_REPEATS})")
-    b.add_argument("--budget", type=_positive_float, default=DEFAULT_BUDGET, metavar="SECONDS",
-                   help=f"fewer runs (but at least 3) for contenders slower than this in all "
-                        f"(default {DEFAULT_BUDGET:g})")
-    pick = b.add_mutually_exclusive_group()
-    pick.add_argument("--only", choices=list(CONTENDERS), nargs="+", metavar="KEY",
-                      help="time only these contenders")
-    pick.add_argument("--skip", choices=list(CONTENDERS), nargs="+", metavar="KEY",
-                      help="do not time these contenders")
-    b.add_argument("--load", type=_nonneg_int, default=0, metavar="N",
-                   help="time everything beside N busy background processes (at most 4 per "
-                        "CPU; stopped on exit), with xavier's default threads next to 1")
-    b.add_argument("--json", metavar="FILE",
-                   help="write settings, machine facts and raw timings to FILE ('-': stdout, "
-                        "tables to stderr)")
-    b.add_argument("--plot", metavar="FILE.png",
-                   help="draw throughput vs size and vs threads (needs matplotlib)")
-    b.add_argument("--markdown", action="store_true", help="print GitHub markdown tables")
-
-
-def _add_demo(sub: Any) -> None:
-    from ._demo import DEFAULTS
-
-    d = sub.add_parser(
-        "demo", help="Glorot & Bengio's experiment: variances across the layers of a tanh MLP",
-        description="Forward and backward passes of a deep tanh MLP on random inputs, "
-                    "initialized with Glorot's normalized uniform and with the 'standard' "
-                    "U[-1/sqrt(n), 1/sqrt(n)]: per-layer activation and back-propagated "
-                    "gradient variances.")
-    d.add_argument("--layers", type=_positive_int, default=DEFAULTS["layers"],
-                   help=f"hidden layers (default {DEFAULTS['layers']})")
-    d.add_argument("--units", type=_positive_int, default=DEFAULTS["units"],
-                   help=f"units per layer (default {DEFAULTS['units']})")
-    d.add_argument("--batch", type=_positive_int, default=DEFAULTS["batch"],
-                   help=f"random input vectors (default {DEFAULTS['batch']})")
-    d.add_argument("--input-std", type=_positive_float, default=DEFAULTS["input_std"],
-                   metavar="STD", help=f"standard deviation of the normal inputs (default "
-                                       f"{DEFAULTS['input_std']:g}: tanh's linear regime)")
-    d.add_argument("--seed", type=_nonneg_int, default=DEFAULTS["seed"],
-                   help=f"seed of the inputs and weights (default {DEFAULTS['seed']})")
-    d.add_argument("--json", metavar="FILE", help="write the variances to FILE ('-': stdout)")
-    d.add_argument("--plot", metavar="FILE.png",
-                   help="plot the variances per layer (needs matplotlib)")
-
+# ---- running ----------------------------------------------------------------
 
 class _Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
@@ -360,7 +341,8 @@ def _metadata(seed: np.random.SeedSequence, entries: Dict[str, Any], extra: Dict
     return meta
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
+def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
+    """`xavier generate`."""
     from . import _checks
     from ._files import write_file
     from ._spec import load_spec
@@ -404,7 +386,8 @@ def _fmt(v: float) -> str:
     return f"{v:.6g}"
 
 
-def cmd_info(args: argparse.Namespace) -> int:
+def cmd_info(args: argparse.Namespace, argv: List[str]) -> int:
+    """`xavier info`."""
     from ._reader import read_tensors, tensor_stats
 
     fmt, tensors, metadata = read_tensors(args.file)
@@ -439,21 +422,12 @@ def cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cmd_config(args: argparse.Namespace) -> int:
+def cmd_config(args: argparse.Namespace, argv: List[str]) -> int:
+    """`xavier config`."""
     from . import _api
 
     _api.show_config()
     return 0
-
-
-def _cmd_bench(args: argparse.Namespace) -> int:
-    from . import _bench
-    return _bench.main(args)
-
-
-def _cmd_demo(args: argparse.Namespace) -> int:
-    from . import _demo
-    return _demo.main(args)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -480,11 +454,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command is None:
             parser.print_help()
             return 2
-        commands: Dict[str, Callable[[argparse.Namespace], int]] = {
-            "generate": cmd_generate, "info": cmd_info,
-            "config": _cmd_config, "bench": _cmd_bench, "demo": _cmd_demo}
-        args.argv = list(sys.argv[1:] if argv is None else argv)[1:]
-        return commands[args.command](args)
+        command: Command = args.cmd
+        return command(args, list(sys.argv[1:] if argv is None else argv)[1:])
     except BaseException as e:
         return _report(e, args)
     finally:

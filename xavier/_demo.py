@@ -31,6 +31,7 @@ initialization (much less under Glorot's).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import sys
@@ -39,6 +40,7 @@ from typing import Any, Dict, List
 import numpy as np
 
 from . import _api, _presets, _seeds
+from ._cli import nonneg_int, positive_float, positive_int, require_matplotlib
 
 DEFAULTS: Dict[str, Any] = {"layers": 10, "units": 1000, "batch": 1000, "input_std": 0.1,
                             "seed": 0}
@@ -153,7 +155,7 @@ def plot(res: Dict[str, Any], path: str) -> None:
 
     from matplotlib.figure import Figure
 
-    from ._bench import write_bytes
+    from ._files import write_bytes
 
     fig = Figure(figsize=(10, 4), layout="constrained")
     axes = fig.subplots(1, 2)
@@ -177,11 +179,35 @@ def plot(res: Dict[str, Any], path: str) -> None:
     write_bytes(path, data.getvalue())
 
 
-def main(args: Any) -> int:
-    """`xavier demo` (arguments parsed by ``xavier._cli``)."""
-    if args.plot is not None:
-        from ._bench import require_matplotlib
+def add_parser(sub: Any) -> None:
+    """`xavier demo` on the subparsers object `sub`."""
+    d = sub.add_parser(
+        "demo", help="Glorot & Bengio's experiment: variances across the layers of a tanh MLP",
+        description="Forward and backward passes of a deep tanh MLP on random inputs, "
+                    "initialized with Glorot's normalized uniform and with the 'standard' "
+                    "U[-1/sqrt(n), 1/sqrt(n)]: per-layer activation and back-propagated "
+                    "gradient variances.")
+    d.add_argument("--layers", type=positive_int, default=DEFAULTS["layers"],
+                   help=f"hidden layers (default {DEFAULTS['layers']})")
+    d.add_argument("--units", type=positive_int, default=DEFAULTS["units"],
+                   help=f"units per layer (default {DEFAULTS['units']})")
+    d.add_argument("--batch", type=positive_int, default=DEFAULTS["batch"],
+                   help=f"random input vectors (default {DEFAULTS['batch']})")
+    d.add_argument("--input-std", type=positive_float, default=DEFAULTS["input_std"],
+                   metavar="STD", help=f"standard deviation of the normal inputs (default "
+                                       f"{DEFAULTS['input_std']:g}: tanh's linear regime)")
+    d.add_argument("--seed", type=nonneg_int, default=DEFAULTS["seed"],
+                   help=f"seed of the inputs and weights (default {DEFAULTS['seed']})")
+    d.add_argument("--json", metavar="FILE", help="write the variances to FILE ('-': stdout)")
+    d.add_argument("--plot", metavar="FILE.png",
+                   help="plot the variances per layer (needs matplotlib)")
+    d.set_defaults(cmd=cmd_demo)
 
+
+def cmd_demo(args: argparse.Namespace, argv: List[str]) -> int:
+    """`xavier demo`: `args` parsed by :func:`add_parser`'s parser (`argv`,
+    the arguments after ``demo``, is not needed)."""
+    if args.plot is not None:
         require_matplotlib()
     res = run_demo(args.layers, args.units, args.batch, args.input_std, args.seed)
     text = format_result(res)
@@ -192,7 +218,7 @@ def main(args: Any) -> int:
     else:
         print(text)
         if args.json:
-            from ._bench import write_bytes
+            from ._files import write_bytes
 
             write_bytes(args.json, json.dumps(res, indent=1).encode())
             print(f"results written to {args.json}", file=sys.stderr)

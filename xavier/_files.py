@@ -279,6 +279,17 @@ class AtomicFile(StagedFile):
         sync_dir(self.dir)
 
 
+def write_bytes(path: str, data: bytes) -> None:
+    """Write the small file `path` atomically (complete or not at all),
+    overwriting it."""
+    f = AtomicFile(path, force=True)
+    try:
+        f.write(memoryview(data))
+        f.commit()
+    finally:
+        f.discard()
+
+
 # renameat2(2) flags (Linux >= 3.15; ext4, tmpfs, xfs, btrfs)
 _RENAME_NOREPLACE, _RENAME_EXCHANGE = 1, 2
 
@@ -616,4 +627,4 @@ def _write_dir(path: str, tensors: Sequence[Tensor], chunk_bytes: int, threads: 
 
 
 __all__ = ["AtomicFile", "DEFAULT_CHUNK_MB", "FORMATS", "OutputError", "StagedFile", "Tensor", "check_output",
-           "npy_header", "safetensors_header", "write_file"]
+           "npy_header", "safetensors_header", "write_bytes", "write_file"]
