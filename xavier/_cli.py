@@ -305,7 +305,8 @@ def _single(args: argparse.Namespace) -> tuple[List[Tensor], Dict[str, Any]]:
 
     from . import _seeds
     from ._files import Tensor
-    from ._inits import OPTIONS, request
+    from ._inits import request, takes, unknown_options
+    from ._spec import spec_entry
 
     args.init = args.init or "glorot_uniform"
     args.dtype = args.dtype or "float32"
@@ -317,14 +318,14 @@ def _single(args: argparse.Namespace) -> tuple[List[Tensor], Dict[str, Any]]:
         v = getattr(args, dest)
         if v is not None:
             options[dest] = v[0] if (dest != "fans" and len(v) == 1) else tuple(v)
-    given = sorted(set(options) - set(OPTIONS[args.init]))
+    given = unknown_options(args.init, options)
     if given:
         flags = ", ".join("--" + g.replace("_", "-") for g in given)
-        raise ValueError(f"{flags} {'does' if len(given) == 1 else 'do'} not apply to --init {args.init} "
-                         f"(it takes: {', '.join(OPTIONS[args.init]) or 'no options'})")
+        raise ValueError(f"{flags} {'does' if len(given) == 1 else 'do'} not apply to --init "
+                         f"{args.init} (it takes: {takes(args.init)})")
     req = request(args.init, tuple(args.shape), args.dtype, options)
     seed = np.random.SeedSequence(args.seed) if args.seed is not None else np.random.SeedSequence()
-    entry = {"init": args.init, "shape": list(req.dims), "dtype": req.dtype_name, **options}
+    entry = spec_entry(args.init, req, options)
     return [Tensor(args.name, req, _seeds.seed_key(seed))], {"seed": seed, "entries": {args.name: entry}}
 
 

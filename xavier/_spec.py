@@ -168,7 +168,12 @@ def _resolve(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[Req
     if not isinstance(dtype, str):
         raise TypeError(f"dtype must be a string, got {dtype!r}")
     req = request(init, entry["shape"], dtype, options)
-    return req, {"init": init, "shape": list(req.dims), "dtype": req.dtype_name, **options}
+    return req, spec_entry(init, req, options)
+
+
+def spec_entry(init: str, req: Request, options: Mapping[str, Any]) -> Dict[str, Any]:
+    """A tensor's entry as a spec gives it (and as files record it)."""
+    return {"init": init, "shape": list(req.dims), "dtype": req.dtype_name, **options}
 
 
 def load_spec(path: str, seed: SeedLike = None) -> Spec:
