@@ -94,11 +94,16 @@ extensions = [
         include_dirs=["src", numpy.get_include()],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         libraries=[] if sys.platform == "win32" else ["m"],
-        depends=["src/pool.h", "src/stream.h", "src/stream_kernels.h", "src/vmath.h", "src/xoshiro.h"],
+        depends=["src/pool.h", "src/stream.h", "src/stream_kernels.h", "src/kernels_bf16_avx512.h",
+                 "src/vmath.h", "src/xoshiro.h"],
     )
 ]
 
-setup(
-    ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}),
-    cmdclass={"build_ext": BuildExt},
-)
+# Run as a script (python setup.py, pip) this builds the core; tests/conftest.py
+# loads it under another name for BuildExt, to build its test-only extension
+# with the same flags.
+if __name__ == "__main__":
+    setup(
+        ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}),
+        cmdclass={"build_ext": BuildExt},
+    )

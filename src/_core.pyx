@@ -8,7 +8,7 @@ import numpy as np
 cimport numpy as cnp
 from cpython.exc cimport PyErr_CheckSignals
 from cpython.pycapsule cimport PyCapsule_New
-from libc.stdint cimport uint16_t, uint32_t, uint64_t, int64_t
+from libc.stdint cimport uint32_t, uint64_t, int64_t
 from numpy.random cimport bitgen_t
 from numpy.random.bit_generator cimport BitGenerator
 
@@ -23,8 +23,12 @@ cdef extern from "stream.h":
     int XV_LANES
     uint64_t XV_BLOCK
     int XV_NKINDS
+    enum xv_dist:
+        XV_UNIFORM, XV_NORMAL, XV_TRUNCNORM
     enum xv_type:
         XV_F32, XV_F64, XV_F16, XV_BF16
+    int XV_KIND(int dist, int type)
+    int XV_KIND_TYPE(int kind)
     int xv_fill(const uint64_t *key, int kind, const double *params, uint64_t start,
                 uint64_t n, void *dst, int threads, int isa) nogil
     uint64_t XV_PART_BLOCKS
@@ -37,14 +41,6 @@ cdef extern from "stream.h":
     double xv_truncnorm_mass(double mean, double sd, double a, double b) nogil
     void xv_raw_block(const uint64_t *key, uint64_t block, uint64_t n, uint64_t *dst) nogil
     void xv_lane_state(const uint64_t *key, uint64_t block, int lane, uint64_t *s) nogil
-    void xv_log_f32(const float *x, float *y, size_t n) nogil
-    void xv_log_f64(const double *x, double *y, size_t n) nogil
-    void xv_octant_f32(const uint32_t *j, float *s, float *c, size_t n) nogil
-    void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n) nogil
-    void xv_ndtr_f64(const double *x, double *y, size_t n) nogil
-    void xv_round_f16(const float *x, uint16_t *y, size_t n) nogil
-    void xv_round_bf16(const float *x, uint16_t *y, size_t n) nogil
-    long xv_fast_normal_bounds(double *out, int threads) nogil
     int xv_isa_count()
     const char *xv_isa_name(int isa)
     int xv_isa_supported(int isa)
@@ -57,22 +53,30 @@ STREAM_VERSION = XV_STREAM_VERSION
 LANES = XV_LANES
 BLOCK = XV_BLOCK
 PART_BLOCKS = XV_PART_BLOCKS
-# kind = 4 * distribution + output type (src/stream.h)
-UNIFORM, NORMAL, TRUNCNORM = 0, 1, 2
-F32, F64, F16, BF16 = 0, 1, 2, 3
-UNIFORM_F32, UNIFORM_F64, UNIFORM_F16, UNIFORM_BF16 = 0, 1, 2, 3
-NORMAL_F32, NORMAL_F64, NORMAL_F16, NORMAL_BF16 = 4, 5, 6, 7
-TRUNCNORM_F32, TRUNCNORM_F64, TRUNCNORM_F16, TRUNCNORM_BF16 = 8, 9, 10, 11
+# distributions, output types and their kinds, from src/stream.h
+UNIFORM, NORMAL, TRUNCNORM = XV_UNIFORM, XV_NORMAL, XV_TRUNCNORM
+F32, F64, F16, BF16 = XV_F32, XV_F64, XV_F16, XV_BF16
+
+
+def kind(int dist, int type):
+    """The stream kind of distribution `dist` and output type `type` (XV_KIND)."""
+    return XV_KIND(dist, type)
+
+
+UNIFORM_F32, UNIFORM_F64, UNIFORM_F16, UNIFORM_BF16 = [kind(UNIFORM, t) for t in (F32, F64, F16, BF16)]
+NORMAL_F32, NORMAL_F64, NORMAL_F16, NORMAL_BF16 = [kind(NORMAL, t) for t in (F32, F64, F16, BF16)]
+TRUNCNORM_F32, TRUNCNORM_F64, TRUNCNORM_F16, TRUNCNORM_BF16 = [
+    kind(TRUNCNORM, t) for t in (F32, F64, F16, BF16)]
 
 
 cdef bint _type_ok(cnp.dtype dt, int typ):
     """Whether an array of dtype `dt` can hold output type `typ` (bfloat16:
     ml_dtypes.bfloat16, or raw 16-bit integers holding its bits)."""
-    if typ == F32:
+    if typ == XV_F32:
         return dt == np.float32
-    if typ == F64:
+    if typ == XV_F64:
         return dt == np.float64
-    if typ == F16:
+    if typ == XV_F16:
         return dt == np.float16
     return dt.itemsize == 2 and (dt.name == "bfloat16" or dt.kind in "ui")
 
@@ -173,7 +177,7 @@ def fill_address(size_t address, uint64_t n, cnp.ndarray key not None, int kind,
     _params(params, prm)
     if n == 0:
         return
-    if address == 0 or address % _item_size(kind % 4) != 0:
+    if address == 0 or address % _item_size(XV_KIND_TYPE(kind)) != 0:
         raise ValueError("address must be non-null and aligned to the item size")
     cdef const uint64_t *kp = <const uint64_t *>cnp.PyArray_DATA(key)
     cdef int rc
@@ -214,7 +218,7 @@ cdef cnp.ndarray _check_fill_args(cnp.ndarray out, key, int kind, int threads):
         raise ValueError("key must hold 4 uint64 words")
     if not 0 <= kind < XV_NKINDS:
         raise ValueError(f"unknown kind {kind}")
-    if not _type_ok(out.dtype, kind % 4):
+    if not _type_ok(out.dtype, XV_KIND_TYPE(kind)):
         raise TypeError(f"out has dtype {out.dtype}, which cannot hold kind {kind}")
     if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned):
         raise ValueError("out must be writable, aligned and C-contiguous")
@@ -291,76 +295,6 @@ def lane_state(key, uint64_t block, int lane):
     cdef cnp.ndarray[uint64_t, ndim=1, mode="c"] s = np.empty(4, dtype=np.uint64)
     xv_lane_state(&k[0], block, lane, &s[0])
     return s
-
-
-def _log(x):
-    """Test hook: the core's ln x (0 < x <= 1) on a float32 or float64 array."""
-    cdef cnp.ndarray a = np.ascontiguousarray(x).ravel()
-    cdef cnp.ndarray y = np.empty_like(a)
-    if a.dtype == np.float32:
-        xv_log_f32(<float *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(y), a.shape[0])
-    elif a.dtype == np.float64:
-        xv_log_f64(<double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(y), a.shape[0])
-    else:
-        raise TypeError("x must be float32 or float64")
-    return y
-
-
-def _sincos_octant(j):
-    """Test hook: the core's float32 sin and cos of (pi/2) (j + 1/2) / 2**22
-    for a uint32 array of j < 2**21."""
-    cdef cnp.ndarray a = np.ascontiguousarray(j, dtype=np.uint32).ravel()
-    cdef cnp.ndarray sn = np.empty(a.shape[0], np.float32), cs = np.empty(a.shape[0], np.float32)
-    xv_octant_f32(<uint32_t *>cnp.PyArray_DATA(a), <float *>cnp.PyArray_DATA(sn),
-                  <float *>cnp.PyArray_DATA(cs), a.shape[0])
-    return sn, cs
-
-
-def _cossin_turn(k):
-    """Test hook: the core's float64 cos and sin of 2*pi*k / 2**53 (uint64 k)."""
-    cdef cnp.ndarray a = np.ascontiguousarray(k, dtype=np.uint64).ravel()
-    cdef cnp.ndarray c = np.empty(a.shape[0], np.float64), s = np.empty(a.shape[0], np.float64)
-    xv_turn_f64(<uint64_t *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(c),
-                <double *>cnp.PyArray_DATA(s), a.shape[0])
-    return c, s
-
-
-def _ndtr(x):
-    """Test hook: the core's standard normal CDF (float64, scalar setup code)."""
-    cdef cnp.ndarray a = np.ascontiguousarray(x, dtype=np.float64).ravel()
-    cdef cnp.ndarray y = np.empty_like(a)
-    xv_ndtr_f64(<double *>cnp.PyArray_DATA(a), <double *>cnp.PyArray_DATA(y), a.shape[0])
-    return y
-
-
-def _round_half(x, bfloat16=False):
-    """Test hook: float32 values rounded to float16 (or bfloat16) bits, uint16."""
-    cdef cnp.ndarray a = np.ascontiguousarray(x, dtype=np.float32).ravel()
-    cdef cnp.ndarray y = np.empty(a.shape[0], dtype=np.uint16)
-    if bfloat16:
-        xv_round_bf16(<float *>cnp.PyArray_DATA(a), <uint16_t *>cnp.PyArray_DATA(y), a.shape[0])
-    else:
-        xv_round_f16(<float *>cnp.PyArray_DATA(a), <uint16_t *>cnp.PyArray_DATA(y), a.shape[0])
-    return y
-
-
-def _fast_normal_bounds(int threads=0):
-    """Test hook: the premises of the AVX-512 bfloat16 normal kernel, measured
-    over every input (about 2**32 ln evaluations), as a dict: ``ln_err`` and
-    ``trig_err`` (largest relative differences from the stream's ln and
-    sin/cos), ``ln_bound`` and ``trig_bound`` (what the kernel assumes) and
-    ``zeros`` (words where one ln is zero and the other is not); None where
-    the CPU or the build has no AVX-512."""
-    cdef double out[4]
-    cdef long zeros
-    if threads <= 0:
-        threads = xv_max_threads()
-    with nogil:
-        zeros = xv_fast_normal_bounds(out, threads)
-    if zeros < 0:
-        return None
-    return {"ln_err": out[0], "trig_err": out[1], "ln_bound": out[2], "trig_bound": out[3],
-            "zeros": int(zeros)}
 
 
 # ---- Xoshiro256: a numpy.random.BitGenerator --------------------------------

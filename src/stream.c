@@ -1,7 +1,8 @@
 /*
  * Stream version 2 driver: lane seeding, block/sub-range logic, OpenMP
  * parallel loop and run-time SIMD dispatch.  The group kernels live in
- * stream_kernels.h, the RNG in xoshiro.h, the math in vmath.h.
+ * stream_kernels.h (the AVX-512 bfloat16 normal kernel in
+ * kernels_bf16_avx512.h), the RNG in xoshiro.h, the math in vmath.h.
  */
 #include "stream.h"
 
@@ -94,26 +95,6 @@ static const unsigned GROUP_LEN[XV_NKINDS] = {16, 8, 16, 16, 32, 16, 32, 32, 16,
 static const unsigned GROUP_STEPS[XV_NKINDS] = {1, 1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1};
 static const unsigned ELEM_SIZE[XV_NKINDS] = {4, 8, 2, 2, 4, 8, 2, 2, 4, 8, 2, 2};
 
-/* One xoshiro256++ step of the lanes held in (a, b, c, d): xv_xoshiro_next,
- * lane-parallel, for each lane-vector type. */
-#define XV_DEFINE_STEP(T)                                                    \
-    XV_INLINE T xv_step_##T(T *a, T *b, T *c, T *d)                          \
-    {                                                                        \
-        const T sum = *a + *d;                                               \
-        const T result = ((sum << 23) | (sum >> 41)) + *a;                   \
-        const T t = *b << 17;                                                \
-        *c ^= *a;                                                            \
-        *d ^= *b;                                                            \
-        *b ^= *c;                                                            \
-        *a ^= *d;                                                            \
-        *c ^= t;                                                             \
-        *d = (*d << 45) | (*d >> 19);                                        \
-        return result;                                                       \
-    }
-XV_DEFINE_STEP(xv_v2)
-XV_DEFINE_STEP(xv_v4)
-XV_DEFINE_STEP(xv_v8)
-
 /* ---- non-temporal copies ------------------------------------------------ */
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -122,7 +103,9 @@ XV_DEFINE_STEP(xv_v8)
 
 /* memcpy whose aligned middle bypasses the caches (streaming stores): for
  * outputs far larger than the caches, it saves the read-for-ownership of
- * every written line.  The caller issues _mm_sfence() when done. */
+ * every written line.  The caller issues _mm_sfence() when done.  A macro,
+ * because the three widths differ in vector type and intrinsics (which, being
+ * always-inline, cannot be passed as function pointers). */
 #define XV_DEFINE_STREAM_COPY(NAME, ATTR, VW, T, LOAD, STREAM)                    \
     ATTR static void NAME(char *dst, const char *src, size_t bytes)              \
     {                                                                            \
@@ -148,42 +131,55 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
  * 16-byte stores fill one write-combining line as well as one 64-byte store
  * (measured: 12.0 against 11.6 ms for 8192^2 float32 on one thread, 15.2
  * through the buffer), and need only the alignment NumPy gives. */
-#define XV_STREAM_LINE(dst, v)                                                           \
-    for (int q_ = 0; q_ < 4; q_++)                                                       \
-        _mm_stream_si128((__m128i *)(void *)(dst) + q_,                                  \
-                         _mm_loadu_si128((const __m128i *)(const void *)(v) + q_))
+XV_INLINE void xv_stream_line(char *dst, const void *v)
+{
+    for (int q = 0; q < 4; q++)
+        _mm_stream_si128((__m128i *)(void *)dst + q, _mm_loadu_si128((const __m128i *)v + q));
+}
 #else
 #define XV_STREAM_COPY_BASELINE NULL
 #endif
 
 /* ---- the SIMD paths ---------------------------------------------------- */
 
+/* Each path compiles the kernels for its target (stream_kernels.h lists
+ * what a path defines). */
 #define XV_SUFFIX _baseline
 #define XV_TARGET
 #define XV_VEC xv_v2
-#define XV_HALF_VEC 0
 #define XV_COPY XV_STREAM_COPY_BASELINE
+#define XV_HAS_F16C 0
+#define XV_HAS_AVX512 0
+#define XV_HAS_AVX512BF16 0
 #include "stream_kernels.h"
 
 #ifdef XV_X86
 #define XV_SUFFIX _avx2
 #define XV_TARGET __attribute__((target("avx2,f16c")))
 #define XV_VEC xv_v4
-#define XV_HALF_VEC 8
 #define XV_COPY xv_stream_copy_avx2
+#define XV_HAS_F16C 1
+#define XV_HAS_AVX512 0
+#define XV_HAS_AVX512BF16 0
 #include "stream_kernels.h"
+
+/* AVX-512 converts float32 to float16 itself (XV_HAS_F16C is for F16C's
+ * 256-bit form).  prefer-vector-width=512: GCC would otherwise keep to
+ * 256-bit vectors. */
+#define XV_SUFFIX _avx512
 #ifdef __clang__
-#define XV_AVX512_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
-#else /* GCC would otherwise keep to 256-bit vectors */
-#define XV_AVX512_TARGET \
+#define XV_TARGET __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq")))
+#else
+#define XV_TARGET \
     __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,prefer-vector-width=512")))
 #endif
-#define XV_SUFFIX _avx512
-#define XV_TARGET XV_AVX512_TARGET
 #define XV_VEC xv_v8
-#define XV_HALF_VEC 16
 #define XV_COPY xv_stream_copy_avx512
+#define XV_HAS_F16C 0
+#define XV_HAS_AVX512 1
+#define XV_HAS_AVX512BF16 0
 #include "stream_kernels.h"
+
 /* avx512 with AVX512_BF16's vcvtne2ps2bf16 for the bfloat16 rounding */
 #define XV_SUFFIX _avx512bf16
 #ifdef __clang__
@@ -193,104 +189,27 @@ XV_DEFINE_STREAM_COPY(xv_stream_copy_avx512, __attribute__((target("avx512f"))),
     __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512bf16,prefer-vector-width=512")))
 #endif
 #define XV_VEC xv_v8
-#define XV_HALF_VEC 16
-#define XV_BF16_CVT 1
 #define XV_COPY xv_stream_copy_avx512
+#define XV_HAS_F16C 0
+#define XV_HAS_AVX512 1
+#define XV_HAS_AVX512BF16 1
 #include "stream_kernels.h"
 
-/* xv_normal_bf16_fast's premises, over every input: the largest relative
- * difference of its ln from xv_log_f's over all 2^32 radius words (in
- * [lo, hi)), and of its sine and cosine from xv_sincos_octant_f's over all
- * 2^21 angles; words where exactly one ln is zero, or the zeros' signs
- * differ, are counted in *zeros. */
-XV_AVX512_TARGET static float fast_ln_err(uint64_t lo, uint64_t hi, uint64_t *zeros)
-{
-    const __m512 tab[4] = {_mm512_loadu_ps(XV_LN_RCP), _mm512_loadu_ps(XV_LN_RCP + 16),
-                           _mm512_loadu_ps(XV_LN_LOG), _mm512_loadu_ps(XV_LN_LOG + 16)};
-    const __m512i step = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-    __m512 worst = _mm512_setzero_ps();
-    uint64_t nz = 0;
-    for (uint64_t w0 = lo; w0 < hi; w0 += 16) {
-        const __m512i w = _mm512_add_epi32(_mm512_set1_epi32((int)(uint32_t)w0), step);
-        uint32_t ws[16];
-        float ref[16];
-        _mm512_storeu_si512((__m512i *)ws, w);
-        XV_SIMD
-        for (int i = 0; i < 16; i++)   /* ln u1 as xv_normal_words computes it */
-            ref[i] = xv_log_f(xv_u1_f(ws[i]));
-        const __m512 a = xv_fast_ln_avx512(w, tab), b = _mm512_loadu_ps(ref);
-        const __mmask16 za = _mm512_cmpeq_ps_mask(a, _mm512_setzero_ps());
-        const __mmask16 zb = _mm512_cmpeq_ps_mask(b, _mm512_setzero_ps());
-        const __mmask16 same = _mm512_cmpeq_epi32_mask(_mm512_castps_si512(a),
-                                                       _mm512_castps_si512(b));
-        nz += (uint64_t)__builtin_popcount((unsigned)((za ^ zb) | (za & zb & (__mmask16)~same)));
-        /* |a - b| / |b| (a - b exact where they are within a factor 2); NaN as 2 */
-        __m512 r = _mm512_div_ps(_mm512_abs_ps(_mm512_sub_ps(a, b)), _mm512_abs_ps(b));
-        r = _mm512_mask_mov_ps(r, _mm512_cmp_ps_mask(r, r, _CMP_UNORD_Q), _mm512_set1_ps(2.0f));
-        worst = _mm512_mask_max_ps(worst, (__mmask16)~zb, worst, r);
-    }
-    *zeros += nz;
-    return _mm512_reduce_max_ps(worst);
-}
-
-XV_AVX512_TARGET static float fast_trig_err(void)
-{
-    float worst = 0.0f;
-    for (uint32_t j0 = 0; j0 < (1u << 21); j0 += 16) {
-        uint32_t wa[16];
-        float s[16], c[16], s2[16], c2[16];
-        for (int i = 0; i < 16; i++) {
-            wa[i] = (j0 + (uint32_t)i) << 8;
-            xv_sincos_octant_f((int32_t)(j0 + (uint32_t)i), &s[i], &c[i]);
-        }
-        __m512 sn, cs;
-        xv_fast_sincos_avx512(_mm512_loadu_si512((const __m512i *)wa), &sn, &cs);
-        _mm512_storeu_ps(s2, sn);
-        _mm512_storeu_ps(c2, cs);
-        for (int i = 0; i < 16; i++) {
-            const float es = fabsf(s2[i] - s[i]) / s[i], ec = fabsf(c2[i] - c[i]) / c[i];
-            worst = !(es <= worst) ? (es == es ? es : 2.0f) : worst;
-            worst = !(ec <= worst) ? (ec == ec ? ec : 2.0f) : worst;
-        }
-    }
-    return worst;
-}
-
-long xv_fast_normal_bounds(double out[4], int threads)
-{
-    if (!xv_isa_supported(2))
-        return -1;
-    const uint64_t nchunks = 256, chunk = ((uint64_t)1 << 32) / nchunks;
-    float worst = 0.0f;
-    uint64_t zeros = 0;
-    (void)threads;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(dynamic) reduction(max : worst) \
-    reduction(+ : zeros)
-#endif
-    for (long c = 0; c < (long)nchunks; c++) {
-        const float e = fast_ln_err((uint64_t)c * chunk, (uint64_t)(c + 1) * chunk, &zeros);
-        worst = e > worst ? e : worst;
-    }
-    out[0] = worst;
-    out[1] = fast_trig_err();
-    out[2] = XV_FAST_LN_ERR;
-    out[3] = XV_FAST_TRIG_ERR;
-    return (long)zeros;
-}
-static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline, &xv_kernels_avx2,
-                                              &xv_kernels_avx512, &xv_kernels_avx512bf16};
-static const char *const ISA_NAMES[] = {"baseline", "avx2", "avx512", "avx512bf16"};
+static const xv_kernels *const ISA_TABLE[] = {
+    [XV_ISA_BASELINE] = &xv_kernels_baseline,
+    [XV_ISA_AVX2] = &xv_kernels_avx2,
+    [XV_ISA_AVX512] = &xv_kernels_avx512,
+    [XV_ISA_AVX512BF16] = &xv_kernels_avx512bf16,
+};
+static const char *const ISA_NAMES[] = {
+    [XV_ISA_BASELINE] = "baseline",
+    [XV_ISA_AVX2] = "avx2",
+    [XV_ISA_AVX512] = "avx512",
+    [XV_ISA_AVX512BF16] = "avx512bf16",
+};
 #else
-static const xv_kernels *const ISA_TABLE[] = {&xv_kernels_baseline};
-static const char *const ISA_NAMES[] = {"baseline"};
-
-long xv_fast_normal_bounds(double out[4], int threads)
-{
-    (void)out;
-    (void)threads;
-    return -1;   /* no AVX-512 path compiled */
-}
+static const xv_kernels *const ISA_TABLE[] = {[XV_ISA_BASELINE] = &xv_kernels_baseline};
+static const char *const ISA_NAMES[] = {[XV_ISA_BASELINE] = "baseline"};
 #endif
 
 #define N_ISA ((int)(sizeof(ISA_TABLE) / sizeof(ISA_TABLE[0])))
@@ -322,17 +241,19 @@ static int cpu_has_avx512bf16(void)
  * fill asks. */
 static int probe_isa(int isa)
 {
-    if (isa == 0)
+    if (isa == XV_ISA_BASELINE)
         return 1;
 #ifdef XV_X86
     __builtin_cpu_init();
-    if (isa == 1)
+    const int avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+    switch (isa) {
+    case XV_ISA_AVX2:
         return __builtin_cpu_supports("avx2") && cpu_has_f16c();
-    if (isa == 2 || isa == 3) {
-        if (!(__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-              __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq")))
-            return 0;
-        return isa == 2 || cpu_has_avx512bf16();
+    case XV_ISA_AVX512:
+        return avx512;
+    case XV_ISA_AVX512BF16:
+        return avx512 && cpu_has_avx512bf16();
     }
 #endif
     return 0;
@@ -353,10 +274,10 @@ int xv_isa_supported(int isa)
 
 int xv_isa_best(void)
 {
-    for (int i = N_ISA - 1; i > 0; i--)
+    for (int i = N_ISA - 1; i > XV_ISA_BASELINE; i--)
         if (xv_isa_supported(i))
             return i;
-    return 0;
+    return XV_ISA_BASELINE;
 }
 
 int xv_openmp(void)
@@ -536,7 +457,7 @@ static int plain_normal(const xv_params_f *f)
 
 static void make_params(int kind, const double prm[4], xv_params *p)
 {
-    const int dist = kind / 4, type = kind % 4;
+    const int dist = XV_KIND_DIST(kind), type = XV_KIND_TYPE(kind);
     xv_params_f *f = &p->f;
     xv_params_d *d = &p->d;
     memset(p, 0, sizeof(*p));
@@ -570,7 +491,7 @@ static void make_params(int kind, const double prm[4], xv_params *p)
     f->qc = (float)d->qc;
     f->h = (float)d->h;
     f->plain = dist == XV_NORMAL && plain_normal(f);
-    /* the range where xv_normal_bf16_fast's bound holds (stream_kernels.h) */
+    /* the range where xv_normal_bf16_fast's bound holds (kernels_bf16_avx512.h) */
     f->bounded = dist == XV_NORMAL && type == XV_BF16 && f->mean == 0.0f &&
                  f->sd >= 0x1p-40f && f->sd <= 0x1p40f;
     f->nk = (float)(-2.0 * (double)f->sd * (double)f->sd);   /* sd^2 exact in double */
@@ -623,8 +544,8 @@ static void block_span(const xv_kernels *K, int kind, const xv_params *p, xv_lan
         g++;
     }
     const uint64_t full = (e1 - e) / G;
-    if (full && stream && K->uniform_nt[kind & 3] && ((uintptr_t)dst & 15) == 0) {
-        K->uniform_nt[kind & 3](st, (size_t)full, dst, p);
+    if (full && stream && K->uniform_nt[XV_KIND_TYPE(kind)] && ((uintptr_t)dst & 15) == 0) {
+        K->uniform_nt[XV_KIND_TYPE(kind)](st, (size_t)full, dst, p);
         dst += full * G * esz;
         e += full * G;
 #ifdef XV_X86
@@ -741,50 +662,6 @@ int xv_fill_until(const uint64_t key[4], int kind, const double params[4], uint6
     const int rc = xv_pool_run((int64_t)nblocks, helpers, block_item, &job, stop, ctx,
                                (int64_t)XV_PART_BLOCKS);
     return rc == 0 ? 0 : -3;
-}
-
-/* ---- test hooks: the Box-Muller math on given inputs --------------------- */
-
-void xv_log_f32(const float *x, float *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = xv_log_f(x[i]);
-}
-
-void xv_log_f64(const double *x, double *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = xv_log_d(x[i]);
-}
-
-void xv_octant_f32(const uint32_t *j, float *s, float *c, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        xv_sincos_octant_f((int32_t)j[i], &s[i], &c[i]);
-}
-
-void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        xv_cossin_turn_d(k[i], &c[i], &s[i]);
-}
-
-void xv_ndtr_f64(const double *x, double *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = xv_ndtr(x[i]);
-}
-
-void xv_round_f16(const float *x, uint16_t *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = xv_f16_bits(x[i]);
-}
-
-void xv_round_bf16(const float *x, uint16_t *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = xv_bf16_bits(x[i]);
 }
 
 /* Runs first..last-1 of xv_fill_runs, in order, into dst.  The lanes of a

@@ -18,13 +18,15 @@
 enum xv_dist { XV_UNIFORM = 0, XV_NORMAL = 1, XV_TRUNCNORM = 2 };
 enum xv_type { XV_F32 = 0, XV_F64 = 1, XV_F16 = 2, XV_BF16 = 3 };
 #define XV_KIND(dist, type) (4 * (dist) + (type))
+#define XV_KIND_DIST(kind) ((kind) / 4)
+#define XV_KIND_TYPE(kind) ((kind) % 4)
 #define XV_NKINDS 12
 
 /* Elements [start, start + n) of the stream of (key, kind, params) into dst.
  * params: uniform (low, high); normal (mean, std); truncated normal
  * (mean, std, a, b) with absolute bounds a < b (either may be infinite).
- * threads >= 1; isa = -1 picks the best SIMD path of this CPU, else an
- * index of xv_isa_name (tests use it to compare paths).  Returns 0, or -1
+ * threads >= 1; isa = -1 picks the best SIMD path of this CPU, else one
+ * of enum xv_isa (tests use it to compare paths).  Returns 0, or -1
  * for an unavailable isa or an unknown kind.  The caller validates params. */
 int xv_fill(const uint64_t key[4], int kind, const double params[4], uint64_t start, uint64_t n,
             void *dst, int threads, int isa);
@@ -58,24 +60,9 @@ void xv_raw_block(const uint64_t key[4], uint64_t block, uint64_t n, uint64_t *d
 /* The state of lane `lane` of block `block`. */
 void xv_lane_state(const uint64_t key[4], uint64_t block, int lane, uint64_t s[4]);
 
-/* Test hooks, scalar code: y = ln(x) for normal 0 < x <= 1; (s, c) = sin and
- * cos of (pi/2) (j + 1/2) / 2^22 (float32, j < 2^21); (c, s) = cos and sin of
- * 2*pi * k / 2^53 (float64); the standard normal CDF; float32 rounded to
- * float16 / bfloat16 bits. */
-void xv_log_f32(const float *x, float *y, size_t n);
-void xv_log_f64(const double *x, double *y, size_t n);
-void xv_octant_f32(const uint32_t *j, float *s, float *c, size_t n);
-void xv_turn_f64(const uint64_t *k, double *c, double *s, size_t n);
-void xv_ndtr_f64(const double *x, double *y, size_t n);
-void xv_round_f16(const float *x, uint16_t *y, size_t n);
-void xv_round_bf16(const float *x, uint16_t *y, size_t n);
-
-/* For tests: the premises of the AVX-512 bfloat16 normal kernel's bounded
- * approximation, measured over every input (stream_kernels.h): out = {ln
- * error, sin/cos error, and the bounds the kernel assumes for them}; returns
- * the number of radius words whose ln is zero in one and not the other (or
- * differs in sign), or -1 where the CPU or the build has no AVX-512. */
-long xv_fast_normal_bounds(double out[4], int threads);
+/* The SIMD paths, as the isa arguments and xv_isa_name number them.  Builds
+ * for other CPUs than x86-64 compile the baseline path only. */
+enum xv_isa { XV_ISA_BASELINE = 0, XV_ISA_AVX2 = 1, XV_ISA_AVX512 = 2, XV_ISA_AVX512BF16 = 3 };
 
 int xv_isa_count(void);                 /* number of compiled SIMD paths */
 const char *xv_isa_name(int isa);       /* "baseline", "avx2", "avx512", "avx512bf16" */

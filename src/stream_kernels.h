@@ -20,7 +20,20 @@
  * float16 and bfloat16 kernels compute the float32 group and round each
  * value to nearest even.  Every path computes the same IEEE operations in
  * the same order, so all paths give bit-identical output (tests check it).
+ *
+ * A path defines, before including this file:
+ *   XV_SUFFIX          the suffix of its names (_avx2)
+ *   XV_TARGET          the target attribute of its functions
+ *   XV_VEC             its lane vector type: 2, 4 or 8 lanes in one vector
+ *   XV_COPY            its non-temporal copy, or NULL
+ *   XV_HAS_F16C        1 where the target has F16C's 256-bit vcvtps2ph, else 0
+ *   XV_HAS_AVX512      1 where it has AVX-512 (F, VL, BW, DQ), else 0
+ *   XV_HAS_AVX512BF16  1 where it also has AVX512_BF16's vcvtne2ps2bf16, else 0
  */
+#if !defined(XV_SUFFIX) || !defined(XV_TARGET) || !defined(XV_VEC) || !defined(XV_COPY) || \
+    !defined(XV_HAS_F16C) || !defined(XV_HAS_AVX512) || !defined(XV_HAS_AVX512BF16)
+#error "stream_kernels.h: the path's definitions are missing"
+#endif
 
 #define XV_CAT2(a, b) a##b
 #define XV_CAT(a, b) XV_CAT2(a, b)
@@ -48,12 +61,28 @@ XV_INLINE void XV_FN(xv_store)(xv_lanes *st, const XV_FN(xv_regs) *r)
     memcpy(st->s[3], r->d, 64);
 }
 
+/* One xoshiro256++ step of the lanes held in (a, b, c, d): xv_xoshiro_next,
+ * lane-parallel. */
+XV_INLINE XV_VEC XV_FN(xv_step)(XV_VEC *a, XV_VEC *b, XV_VEC *c, XV_VEC *d)
+{
+    const XV_VEC sum = *a + *d;
+    const XV_VEC result = ((sum << 23) | (sum >> 41)) + *a;
+    const XV_VEC t = *b << 17;
+    *c ^= *a;
+    *d ^= *b;
+    *b ^= *c;
+    *a ^= *d;
+    *c ^= t;
+    *d = (*d << 45) | (*d >> 19);
+    return result;
+}
+
 /* One step of all 8 lanes; the 8 outputs go to out[0..63] in lane order. */
 XV_INLINE void XV_FN(xv_step8)(XV_FN(xv_regs) *r, void *out)
 {
     XV_VEC x[XV_NV];
     for (int k = 0; k < XV_NV; k++)
-        x[k] = XV_CAT(xv_step_, XV_VEC)(&r->a[k], &r->b[k], &r->c[k], &r->d[k]);
+        x[k] = XV_FN(xv_step)(&r->a[k], &r->b[k], &r->c[k], &r->d[k]);
     memcpy(out, x, 64);
 }
 
@@ -153,20 +182,20 @@ XV_INLINE void XV_FN(xv_grp_truncnorm)(XV_FN(xv_regs) *r, float *v, const xv_par
     }
 }
 
-/* ---- float32, float16 and bfloat16 kernels of each distribution ---------- */
+/* ---- float32 values to float16 and bfloat16 bits ------------------------- */
 
 /* n float32 values (n a multiple of 16) to float16 bits, rounded to nearest
- * even: F16C's vcvtps2ph with the rounding mode in the instruction where the
- * path has it (XV_HALF_VEC = floats per vector), else xv_f16_bits; both are
+ * even: vcvtps2ph (AVX-512's on 16 values, F16C's on 8) with the rounding
+ * mode in the instruction where the path has it, else xv_f16_bits; both are
  * exact IEEE rounding, so they agree on every input. */
 XV_TARGET XV_INLINE void XV_FN(xv_put_f16)(uint16_t *dst, const float *v, int n, int nosub)
 {
     (void)nosub;
-#if XV_HALF_VEC == 16
+#if XV_HAS_AVX512
     for (int i = 0; i < n; i += 16)
         _mm256_storeu_si256((__m256i *)(dst + i),
                             _mm512_cvtps_ph(_mm512_loadu_ps(v + i), _MM_FROUND_TO_NEAREST_INT));
-#elif XV_HALF_VEC == 8
+#elif XV_HAS_F16C
     for (int i = 0; i < n; i += 8)
         _mm_storeu_si128((__m128i *)(dst + i),
                          _mm256_cvtps_ph(_mm256_loadu_ps(v + i), _MM_FROUND_TO_NEAREST_INT));
@@ -177,7 +206,7 @@ XV_TARGET XV_INLINE void XV_FN(xv_put_f16)(uint16_t *dst, const float *v, int n,
 #endif
 }
 
-#if XV_HALF_VEC == 16
+#if XV_HAS_AVX512
 /* xv_bf16_bits of 16 values, written out for 512-bit vectors (the
  * compiler's own version splits them) */
 XV_TARGET XV_INLINE void XV_FN(xv_bf16_int16)(uint16_t *dst, __m512 xf)
@@ -190,16 +219,16 @@ XV_TARGET XV_INLINE void XV_FN(xv_bf16_int16)(uint16_t *dst, __m512 xf)
 }
 #endif
 
-/* The same for bfloat16.  With AVX512_BF16 (XV_BF16_CVT), vcvtne2ps2bf16
+/* The same for bfloat16.  With AVX512_BF16, vcvtne2ps2bf16
  * rounds 32 values to nearest even too, but reads subnormal inputs as zero:
  * unless the caller knows there are none (nosub), 32 values holding one
  * (rare) take the integer way, so the bits are the same. */
 XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n, int nosub)
 {
     (void)nosub;
-#if XV_HALF_VEC == 16
+#if XV_HAS_AVX512
     int i = 0;
-#ifdef XV_BF16_CVT
+#if XV_HAS_AVX512BF16
     for (; i + 32 <= n; i += 32) {
         const __m512 a = _mm512_loadu_ps(v + i), b = _mm512_loadu_ps(v + i + 16);
         if (!nosub && (_mm512_fpclass_ps_mask(a, 0x20) | _mm512_fpclass_ps_mask(b, 0x20))) {
@@ -219,266 +248,170 @@ XV_TARGET XV_INLINE void XV_FN(xv_put_bf16)(uint16_t *dst, const float *v, int n
 #endif
 }
 
-/* ngroups groups of GRP (LEN float32 values each) from the lanes in r. */
-#define XV_GROUPS_F32(GRP, LEN)                                                              \
-    for (size_t g = 0; g < ngroups; g++)                                                     \
-        GRP(&r, dst + (LEN) * g, &pf);
+/* ---- float32, float16 and bfloat16 kernels of each distribution ---------- */
 
-/* The same, rounded to a half type by PUT, 32 values at a time (one 64-byte
- * line) and a last group of 16 if ngroups * LEN is not a multiple of 32. */
-#define XV_GROUPS_HALF(GRP, LEN, PUT, NOSUB)                                                 \
-    {                                                                                        \
-        size_t g = 0;                                                                        \
-        for (; (g + 32 / (LEN)) <= ngroups; g += 32 / (LEN)) {                               \
-            float v[32];                                                                     \
-            for (int h = 0; h < 32; h += (LEN))                                              \
-                GRP(&r, v + h, &pf);                                                         \
-            PUT(dst + (LEN) * g, v, 32, NOSUB);                                              \
-        }                                                                                    \
-        if (g < ngroups) {                                                                   \
-            float v[LEN];                                                                    \
-            GRP(&r, v, &pf);                                                                 \
-            PUT(dst + (LEN) * g, v, (LEN), NOSUB);                                           \
-        }                                                                                    \
-    }
+/* A group of float32 values from the lanes in r: xv_grp_*. */
+typedef void (*XV_FN(xv_grp_fn))(XV_FN(xv_regs) *r, float *v, const xv_params_f *p);
 
-#if XV_HALF_VEC == 16
-/* ---- bfloat16 normals from a bounded approximation (AVX-512) ------------
+/* ngroups groups of grp (len float32 values each) from the lanes in r into
+ * dst.  The kernels pass constant functions and lengths: inlined, each call
+ * becomes a loop of its own with the group inlined. */
+XV_INLINE void XV_FN(xv_groups_f32)(XV_FN(xv_regs) *r, size_t ngroups, float *dst,
+                                    const xv_params_f *p, XV_FN(xv_grp_fn) grp, int len)
+{
+    for (size_t g = 0; g < ngroups; g++)
+        grp(r, dst + (size_t)len * g, p);
+}
+
+/* The same rounded to a half type by PUT (xv_put_*; NOSUB: no value is a
+ * float32 subnormal), 32 values at a time (one 64-byte line) and a last
+ * group of 16 if ngroups * LEN is not a multiple of 32, into the uint16_t
+ * array at dst.  A macro: written as xv_groups_f32 is, GCC allocates the
+ * lane state's registers differently and the avx2 path's bfloat16 normals
+ * take 3% longer (4096^2 values, one thread: 20.3 against 19.7 ms, measured). */
+#define XV_GROUPS_HALF(r, ngroups, dst, pf, GRP, LEN, PUT, NOSUB)                           \
+    do {                                                                                    \
+        size_t g = 0;                                                                       \
+        for (; g + 32 / (LEN) <= (ngroups); g += 32 / (LEN)) {                              \
+            float v[32];                                                                    \
+            for (int h = 0; h < 32; h += (LEN))                                             \
+                GRP(r, v + h, pf);                                                          \
+            PUT((uint16_t *)(dst) + (LEN) * g, v, 32, NOSUB);                               \
+        }                                                                                   \
+        if (g < (ngroups)) {                                                                \
+            float v[32];                                                                    \
+            GRP(r, v, pf);                                                                  \
+            PUT((uint16_t *)(dst) + (LEN) * g, v, (LEN), NOSUB);                            \
+        }                                                                                   \
+    } while (0)
+
+#if XV_HAS_AVX512
+#include "kernels_bf16_avx512.h"   /* xv_normal_bf16_fast */
+#endif
+
+/* The kernels load the lanes into registers (r), write the groups and store
+ * the lanes back.  They copy the parameters (pf), so that stores to dst need
+ * not reload them.
  *
- * A bfloat16 value is the float32 stream value x rounded, so the rounding
- * only needs x to within its distance from the nearest rounding boundary.
- * These kernels compute an approximation x' with fused multiply-adds, a
- * table-driven ln and no division, and keep round(x') wherever x' is more
- * than XV_FAST_TOL float32 steps away from a boundary (a float32 whose low 16
- * bits are 0x8000); elsewhere (about 1.2% of 32-value groups) they compute
- * the group exactly.  The result is round(x) for every value:
- *
- *  - over all 2^32 radius words, ln' differs from the stream's ln u1 by a
- *    relative XV_FAST_LN_ERR at most, and is 0 exactly where it is; over all
- *    2^21 angles, sin' and cos' differ from the stream's by XV_FAST_TRIG_ERR
- *    at most.  xv_fast_normal_bounds measures both over every input (a
- *    test), and every operation here is exact IEEE arithmetic, so this holds
- *    on every AVX-512 CPU.
- *  - x = fl(fl(sd fl(sqrt(-2 ln))) trig) and x' = fl(fl(sqrt(fl(ln' k))) trig')
- *    with k = fl(-2 sd^2): with u = 2^-24, |x'/x - 1| <= XV_FAST_LN_ERR / 2 +
- *    XV_FAST_TRIG_ERR + 6u + O(u^2), at most 12.8 float32 steps (the step at
- *    |x| is at least |x| u), below XV_FAST_TOL = 16.  So x and x' have no
- *    boundary between them, and round the same (to nearest even, ties
- *    included, since x' is never on a boundary when kept).
- *  - make_params allows it (f.bounded) only for mean 0 and 2^-40 <= sd <= 2^40:
- *    then ln' k and x' are normal floats (|ln'| >= 2^-25 unless 0, and
- *    |x'| >= 2^-75), and mean + x' is x' (a zero x' is -0 as x is, so
- *    the sum gives the same zero). */
-
-#define XV_FAST_TOL 16
-#define XV_FAST_ROUND 2   /* groups a round: one test for both (measured faster) */
-#define XV_FAST_LN_ERR 0x1.6a09e6p-22    /* 2^-21.5 */
-#define XV_FAST_TRIG_ERR 0x1p-22
-
-/* ln u1 for the radius words w (u1 = fl(w + 1) 2^-32 as in xv_normal_words):
- * u1 = 2^e m, m in [0.75, 1.5) from getmant; ln m from the XV_LN_ tables and
- * ln(1 + t) = t + t^2 (-1/2 + t (1/3 + t (-1/4 + t/5)))). */
-XV_TARGET XV_INLINE __m512 XV_FN(xv_fast_ln)(__m512i w, const __m512 tab[4])
+ * Uniform: the plain form where make_params allows it (same values, and no
+ * subnormals).  The half-precision kernels round the float32 group (the
+ * uniform's cap already keeps its values below hi's half value:
+ * half_uniform_cap). */
+XV_TARGET static void XV_FN(xv_uniform_f32)(xv_lanes *st, size_t ngroups, void *out,
+                                            const xv_params *p)
 {
-    /* w + 1 without wrapping: 2^32 - 1 rounds to 2^32, as 2^32 would */
-    const __m512i w1 = _mm512_add_epi32(_mm512_min_epu32(w, _mm512_set1_epi32((int)0xFFFFFFFEu)),
-                                        _mm512_set1_epi32(1));
-    const __m512 v = _mm512_cvtepu32_ps(w1);   /* 2^32 u1 */
-    const __m512 m = _mm512_getmant_ps(v, _MM_MANT_NORM_p75_1p5, _MM_MANT_SIGN_src);
-    /* e = floor(log2(u1 4/3)): v's mantissa M in [1, 2) has M fl(4/3) >= 2
-     * exactly when M >= 1.5 (for M <= 1.5 - 2^-23 the product stays below the
-     * rounding boundary 2 - 2^-24), so fl(v fl(4/3)) 2^-32 has m's exponent. */
-    const __m512 e = _mm512_getexp_ps(_mm512_mul_ps(v, _mm512_set1_ps(0x1.555556p-32f)));
-    const __m512i idx = _mm512_srli_epi32(_mm512_castps_si512(m), 18);   /* low 5 bits used */
-    const __m512 rcp = _mm512_permutex2var_ps(tab[0], idx, tab[1]);
-    const __m512 lnc = _mm512_permutex2var_ps(tab[2], idx, tab[3]);
-    const __m512 t = _mm512_fmsub_ps(m, rcp, _mm512_set1_ps(1.0f));
-    __m512 q = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), t, _mm512_set1_ps(-0.25f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(1.0f / 3.0f));
-    q = _mm512_fmadd_ps(q, t, _mm512_set1_ps(-0.5f));
-    const __m512 ln1p = _mm512_fmadd_ps(_mm512_mul_ps(t, t), q, t);
-    return _mm512_add_ps(_mm512_fmadd_ps(e, _mm512_set1_ps(0.693147182f), lnc), ln1p);
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    if (pf.plain)
+        XV_FN(xv_groups_f32)(&r, ngroups, out, &pf, XV_FN(xv_grp_uniform_plain), 16);
+    else
+        XV_FN(xv_groups_f32)(&r, ngroups, out, &pf, XV_FN(xv_grp_uniform), 16);
+    XV_FN(xv_store)(st, &r);
 }
 
-/* xv_sincos_octant_f's polynomials with fused multiply-adds, for the angle
- * words wa: f = (2j + 1) 2^-23 from 1 + f built in the bits (exact). */
-XV_TARGET XV_INLINE void XV_FN(xv_fast_sincos)(__m512i wa, __m512 *sn, __m512 *cs)
+/* float32 values rounded to a half type: xv_put_*. */
+typedef void (*XV_FN(xv_put_fn))(uint16_t *dst, const float *v, int n, int nosub);
+
+/* The half-precision uniform kernels, by their rounding (put). */
+XV_TARGET XV_INLINE void XV_FN(xv_uniform_half)(xv_lanes *st, size_t ngroups, void *out,
+                                                const xv_params *p, XV_FN(xv_put_fn) put)
 {
-    const __m512i fb = _mm512_ternarylogic_epi32(_mm512_srli_epi32(wa, 7), _mm512_set1_epi32(0x3FFFFE),
-                                                 _mm512_set1_epi32(0x3F800001), 0xEA); /* a&b | c */
-    const __m512 f = _mm512_sub_ps(_mm512_castsi512_ps(fb), _mm512_set1_ps(1.0f));
-    const __m512 z = _mm512_mul_ps(f, f);
-    __m512 ps = _mm512_fmadd_ps(_mm512_set1_ps(-0x1.2d9370p-8f), z, _mm512_set1_ps(0x1.465e94p-4f));
-    ps = _mm512_fmsub_ps(ps, z, _mm512_set1_ps(0x1.4abbbap-1f));
-    ps = _mm512_fmadd_ps(ps, z, _mm512_set1_ps(0x1.921fb6p+0f));
-    *sn = _mm512_mul_ps(f, ps);
-    __m512 pc = _mm512_fmadd_ps(_mm512_set1_ps(-0x1.4e84e0p-6f), z, _mm512_set1_ps(0x1.03b092p-2f));
-    pc = _mm512_fmsub_ps(pc, z, _mm512_set1_ps(0x1.3bd39cp+0f));
-    *cs = _mm512_fmadd_ps(z, pc, _mm512_set1_ps(1.0f));
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    if (pf.plain)
+        XV_GROUPS_HALF(&r, ngroups, out, &pf, XV_FN(xv_grp_uniform_plain), 16, put, 1);
+    else
+        XV_GROUPS_HALF(&r, ngroups, out, &pf, XV_FN(xv_grp_uniform), 16, put, 0);
+    XV_FN(xv_store)(st, &r);
 }
 
-/* The exact group for the words, out of the kernel's loop (rarely taken). */
-XV_TARGET __attribute__((noinline)) static void XV_FN(xv_normal_exact)(__m512i wr, __m512i wa,
-                                                                      float *v,
-                                                                      const xv_params_f *p)
+XV_TARGET static void XV_FN(xv_uniform_f16)(xv_lanes *st, size_t ngroups, void *out,
+                                            const xv_params *p)
 {
-    uint32_t r[16], a[16];
-    _mm512_storeu_si512((__m512i *)r, wr);
-    _mm512_storeu_si512((__m512i *)a, wa);
-    XV_FN(xv_normal_words)(r, a, v, p);
+    XV_FN(xv_uniform_half)(st, ngroups, out, p, XV_FN(xv_put_f16));
 }
 
-/* One xv_step8, its 8 outputs as 16 words */
-XV_TARGET XV_INLINE __m512i XV_FN(xv_fast_step)(XV_FN(xv_regs) *r)
+XV_TARGET static void XV_FN(xv_uniform_bf16)(xv_lanes *st, size_t ngroups, void *out,
+                                             const xv_params *p)
 {
-    uint64_t x[8];
-    XV_FN(xv_step8)(r, x);
-    return _mm512_loadu_si512((const __m512i *)x);
+    XV_FN(xv_uniform_half)(st, ngroups, out, p, XV_FN(xv_put_bf16));
 }
 
-/* One group's approximate values (x: values 0..15, y: 16..31), its words,
- * and the mask of values within XV_FAST_TOL steps of a rounding boundary. */
-typedef struct {
-    __m512 tab[4], k, mean;
-    __m512i sign, low;
-} XV_FN(xv_fast_consts);
-
-XV_TARGET XV_INLINE __mmask32 XV_FN(xv_fast_group)(XV_FN(xv_regs) *r,
-                                                   const XV_FN(xv_fast_consts) *c, __m512 *xo,
-                                                   __m512 *yo, __m512i *wro, __m512i *wao)
+/* Normal: plain parameters give no subnormal, so no check in the bfloat16
+ * rounding; on the AVX-512 paths, bounded ones take the approximation
+ * (kernels_bf16_avx512.h). */
+XV_TARGET static void XV_FN(xv_normal_f32)(xv_lanes *st, size_t ngroups, void *out,
+                                           const xv_params *p)
 {
-    const __m512i wr = XV_FN(xv_fast_step)(r);
-    const __m512i wa = XV_FN(xv_fast_step)(r);
-    const __m512 rad = _mm512_sqrt_ps(_mm512_mul_ps(XV_FN(xv_fast_ln)(wr, c->tab), c->k));
-    __m512 sn, cs;
-    XV_FN(xv_fast_sincos)(wa, &sn, &cs);
-    const __mmask16 swap = _mm512_test_epi32_mask(wa, _mm512_set1_epi32(1 << 29));
-    __m512 x = _mm512_mul_ps(rad, _mm512_mask_blend_ps(swap, cs, sn));
-    __m512 y = _mm512_mul_ps(rad, _mm512_mask_blend_ps(swap, sn, cs));
-    /* x ^ (wa & sign), y ^ ((wa << 1) & sign) */
-    x = _mm512_add_ps(c->mean, _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
-                                   _mm512_castps_si512(x), wa, c->sign, 0x78)));
-    y = _mm512_add_ps(c->mean, _mm512_castsi512_ps(_mm512_ternarylogic_epi32(
-                                   _mm512_castps_si512(y), _mm512_slli_epi32(wa, 1), c->sign, 0x78)));
-    *xo = x;
-    *yo = y;
-    *wro = wr;
-    *wao = wa;
-    /* |low 16 bits - 0x8000| <= XV_FAST_TOL, for the 16 x and the 16 y values */
-    const __m512i lw = _mm512_permutex2var_epi16(_mm512_castps_si512(x), c->low,
-                                                 _mm512_castps_si512(y));
-    return _mm512_cmple_epu16_mask(
-        _mm512_sub_epi16(lw, _mm512_set1_epi16((short)(0x8000 - XV_FAST_TOL))),
-        _mm512_set1_epi16(2 * XV_FAST_TOL));
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    XV_FN(xv_groups_f32)(&r, ngroups, out, &pf, XV_FN(xv_grp_normal), 32);
+    XV_FN(xv_store)(st, &r);
 }
 
-XV_TARGET XV_INLINE void XV_FN(xv_fast_put)(uint16_t *dst, __m512 x, __m512 y)
+XV_TARGET static void XV_FN(xv_normal_f16)(xv_lanes *st, size_t ngroups, void *out,
+                                           const xv_params *p)
 {
-#ifdef XV_BF16_CVT
-    _mm512_storeu_si512((__m512i *)dst, (__m512i)_mm512_cvtne2ps_pbh(y, x));
-#else
-    XV_FN(xv_bf16_int16)(dst, x);
-    XV_FN(xv_bf16_int16)(dst + 16, y);
-#endif
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    XV_GROUPS_HALF(&r, ngroups, out, &pf, XV_FN(xv_grp_normal), 32, XV_FN(xv_put_f16), 0);
+    XV_FN(xv_store)(st, &r);
 }
 
-XV_TARGET static void XV_FN(xv_normal_bf16_fast)(XV_FN(xv_regs) *r, size_t ngroups,
-                                                 uint16_t *dst, const xv_params_f *p)
+XV_TARGET static void XV_FN(xv_normal_bf16)(xv_lanes *st, size_t ngroups, void *out,
+                                            const xv_params *p)
 {
-    XV_FN(xv_fast_consts) c;
-    c.tab[0] = _mm512_loadu_ps(XV_LN_RCP);
-    c.tab[1] = _mm512_loadu_ps(XV_LN_RCP + 16);
-    c.tab[2] = _mm512_loadu_ps(XV_LN_LOG);
-    c.tab[3] = _mm512_loadu_ps(XV_LN_LOG + 16);
-    c.k = _mm512_set1_ps(p->nk);
-    c.mean = _mm512_set1_ps(p->mean);
-    c.sign = _mm512_set1_epi32((int)0x80000000u);
-    /* word i: the low half of x's value i (i < 16), of y's value i - 16 after */
-    c.low = _mm512_set_epi16(62, 60, 58, 56, 54, 52, 50, 48, 46, 44, 42, 40, 38, 36, 34, 32, 30,
-                             28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
-    size_t g = 0;
-    for (; g + XV_FAST_ROUND <= ngroups; g += XV_FAST_ROUND) {
-        __m512 x[XV_FAST_ROUND], y[XV_FAST_ROUND];
-        __m512i wr[XV_FAST_ROUND], wa[XV_FAST_ROUND];
-        __mmask32 n[XV_FAST_ROUND], any = 0;
-        for (int h = 0; h < XV_FAST_ROUND; h++) {
-            n[h] = XV_FN(xv_fast_group)(r, &c, &x[h], &y[h], &wr[h], &wa[h]);
-            any |= n[h];
-        }
-        if (any) {
-            for (int h = 0; h < XV_FAST_ROUND; h++)
-                if (n[h]) {
-                    float v[32];
-                    XV_FN(xv_normal_exact)(wr[h], wa[h], v, p);
-                    x[h] = _mm512_loadu_ps(v);
-                    y[h] = _mm512_loadu_ps(v + 16);
-                }
-        }
-        for (int h = 0; h < XV_FAST_ROUND; h++)
-            XV_FN(xv_fast_put)(dst + 32 * (g + h), x[h], y[h]);
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+#if XV_HAS_AVX512
+    if (pf.bounded) {
+        XV_FN(xv_normal_bf16_fast)(&r, ngroups, out, &pf);
+        XV_FN(xv_store)(st, &r);
+        return;
     }
-    for (; g < ngroups; g++) {
-        __m512 x, y;
-        __m512i wr, wa;
-        if (XV_FN(xv_fast_group)(r, &c, &x, &y, &wr, &wa)) {
-            float v[32];
-            XV_FN(xv_normal_exact)(wr, wa, v, p);
-            x = _mm512_loadu_ps(v);
-            y = _mm512_loadu_ps(v + 16);
-        }
-        XV_FN(xv_fast_put)(dst + 32 * g, x, y);
-    }
+#endif
+    if (pf.plain)
+        XV_GROUPS_HALF(&r, ngroups, out, &pf, XV_FN(xv_grp_normal), 32, XV_FN(xv_put_bf16), 1);
+    else
+        XV_GROUPS_HALF(&r, ngroups, out, &pf, XV_FN(xv_grp_normal), 32, XV_FN(xv_put_bf16), 0);
+    XV_FN(xv_store)(st, &r);
 }
-#endif
 
-/* A kernel: load the lanes, BODY with dst of type T, store the lanes.  The
- * parameters are copied (pf), so stores to dst need not reload them. */
-#define XV_DEFINE_KERNEL(NAME, T, BODY)                                                      \
-    XV_TARGET static void XV_FN(NAME)(xv_lanes *st, size_t ngroups, void *out,               \
-                                      const xv_params *p)                                    \
-    {                                                                                        \
-        T *dst = (T *)out;                                                                   \
-        const xv_params_f pf = p->f;                                                         \
-        XV_FN(xv_regs) r;                                                                    \
-        XV_FN(xv_load)(st, &r);                                                              \
-        BODY                                                                                 \
-        XV_FN(xv_store)(st, &r);                                                             \
-    }
+/* Truncated normal: no shorter form. */
+XV_TARGET static void XV_FN(xv_truncnorm_f32)(xv_lanes *st, size_t ngroups, void *out,
+                                              const xv_params *p)
+{
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    XV_FN(xv_groups_f32)(&r, ngroups, out, &pf, XV_FN(xv_grp_truncnorm), 16);
+    XV_FN(xv_store)(st, &r);
+}
 
-/* Uniform: the plain form where make_params allows it (same values).  The
- * half-precision kernels round the float32 group (the uniform's cap already
- * keeps its values below hi's half value: half_uniform_cap). */
-#define XV_UNIFORM_HALF(PUT)                                                                 \
-    if (p->f.plain)                                                                          \
-        XV_GROUPS_HALF(XV_FN(xv_grp_uniform_plain), 16, PUT, 1)                              \
-    else                                                                                     \
-        XV_GROUPS_HALF(XV_FN(xv_grp_uniform), 16, PUT, 0)
-XV_DEFINE_KERNEL(xv_uniform_f32, float,
-                 if (p->f.plain) { XV_GROUPS_F32(XV_FN(xv_grp_uniform_plain), 16) }
-                 else { XV_GROUPS_F32(XV_FN(xv_grp_uniform), 16) })
-XV_DEFINE_KERNEL(xv_uniform_f16, uint16_t, XV_UNIFORM_HALF(XV_FN(xv_put_f16)))
-XV_DEFINE_KERNEL(xv_uniform_bf16, uint16_t, XV_UNIFORM_HALF(XV_FN(xv_put_bf16)))
+XV_TARGET static void XV_FN(xv_truncnorm_f16)(xv_lanes *st, size_t ngroups, void *out,
+                                              const xv_params *p)
+{
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    XV_GROUPS_HALF(&r, ngroups, out, &pf, XV_FN(xv_grp_truncnorm), 16, XV_FN(xv_put_f16), 0);
+    XV_FN(xv_store)(st, &r);
+}
 
-/* Normal: plain parameters give no subnormal, so no check in the bfloat16 rounding */
-XV_DEFINE_KERNEL(xv_normal_f32, float, XV_GROUPS_F32(XV_FN(xv_grp_normal), 32))
-XV_DEFINE_KERNEL(xv_normal_f16, uint16_t,
-                 XV_GROUPS_HALF(XV_FN(xv_grp_normal), 32, XV_FN(xv_put_f16), 0))
-#if XV_HALF_VEC == 16
-#define XV_NORMAL_BF16_FAST if (p->f.bounded) XV_FN(xv_normal_bf16_fast)(&r, ngroups, dst, &pf); else
-#else
-#define XV_NORMAL_BF16_FAST
-#endif
-XV_DEFINE_KERNEL(xv_normal_bf16, uint16_t,
-                 XV_NORMAL_BF16_FAST
-                 if (p->f.plain) XV_GROUPS_HALF(XV_FN(xv_grp_normal), 32, XV_FN(xv_put_bf16), 1)
-                 else XV_GROUPS_HALF(XV_FN(xv_grp_normal), 32, XV_FN(xv_put_bf16), 0))
-#undef XV_NORMAL_BF16_FAST
-
-XV_DEFINE_KERNEL(xv_truncnorm_f32, float, XV_GROUPS_F32(XV_FN(xv_grp_truncnorm), 16))
-XV_DEFINE_KERNEL(xv_truncnorm_f16, uint16_t,
-                 XV_GROUPS_HALF(XV_FN(xv_grp_truncnorm), 16, XV_FN(xv_put_f16), 0))
-XV_DEFINE_KERNEL(xv_truncnorm_bf16, uint16_t,
-                 XV_GROUPS_HALF(XV_FN(xv_grp_truncnorm), 16, XV_FN(xv_put_bf16), 0))
+XV_TARGET static void XV_FN(xv_truncnorm_bf16)(xv_lanes *st, size_t ngroups, void *out,
+                                               const xv_params *p)
+{
+    const xv_params_f pf = p->f;
+    XV_FN(xv_regs) r;
+    XV_FN(xv_load)(st, &r);
+    XV_GROUPS_HALF(&r, ngroups, out, &pf, XV_FN(xv_grp_truncnorm), 16, XV_FN(xv_put_bf16), 0);
+    XV_FN(xv_store)(st, &r);
+}
 
 /* ---- float64 kernels ----------------------------------------------------- */
 
@@ -561,7 +494,7 @@ XV_TARGET static void XV_FN(xv_truncnorm_f64)(xv_lanes *st, size_t ngroups, void
     XV_FN(xv_store)(st, &r);
 }
 
-#ifdef XV_STREAM_LINE
+#ifdef XV_X86
 /* Uniform float32 and float64 storing each group (one 64-byte line) with
  * streaming stores from registers, for fills far larger than the caches:
  * the values of xv_uniform_f32 / xv_uniform_f64, to a 16-byte aligned dst. */
@@ -578,7 +511,7 @@ XV_TARGET static void XV_FN(xv_uniform_f32_nt)(xv_lanes *st, size_t ngroups, voi
             XV_FN(xv_grp_uniform_plain)(&r, v, &pf);
         else
             XV_FN(xv_grp_uniform)(&r, v, &pf);
-        XV_STREAM_LINE(dst + 64 * g, v);
+        xv_stream_line(dst + 64 * g, v);
     }
     XV_FN(xv_store)(st, &r);
 }
@@ -593,7 +526,7 @@ XV_TARGET static void XV_FN(xv_uniform_f64_nt)(xv_lanes *st, size_t ngroups, voi
     for (size_t g = 0; g < ngroups; g++) {
         _Alignas(64) double v[8];
         XV_FN(xv_grp_uniform_f64)(&r, v, &pc);
-        XV_STREAM_LINE(dst + 64 * g, v);
+        xv_stream_line(dst + 64 * g, v);
     }
     XV_FN(xv_store)(st, &r);
 }
@@ -614,12 +547,10 @@ static const xv_kernels XV_FN(xv_kernels) = {
 };
 #undef XV_UNIFORM_NT
 
-#undef XV_GROUPS_F32
 #undef XV_GROUPS_HALF
-#undef XV_DEFINE_KERNEL
-#undef XV_UNIFORM_HALF
-#undef XV_HALF_VEC
-#undef XV_BF16_CVT
+#undef XV_HAS_F16C
+#undef XV_HAS_AVX512
+#undef XV_HAS_AVX512BF16
 #undef XV_FN
 #undef XV_NV
 #undef XV_SUFFIX

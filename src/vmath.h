@@ -91,16 +91,6 @@ XV_INLINE void xv_sincos_octant_f(int32_t j, float *sn, float *cs)
     *cs = 1.0f + z * pc;
 }
 
-/* Rotate (cos, sin) of the rest angle by q quarter turns. */
-#define XV_ROTATE_QUADRANT(q, sn, cs, c_out, s_out)                         \
-    do {                                                                    \
-        const __typeof__(q) swap_ = (q) & 1;                                \
-        const __typeof__(sn) c0_ = swap_ ? (sn) : (cs);                     \
-        const __typeof__(sn) s0_ = swap_ ? (cs) : (sn);                     \
-        *(c_out) = (((q) + 1) & 2) ? -c0_ : c0_;                            \
-        *(s_out) = ((q) & 2) ? -s0_ : s0_;                                  \
-    } while (0)
-
 /* ---- float64 ---------------------------------------------------------- */
 
 /* Exact conversion of an integer k < 2^53 to double, without int64->double
@@ -163,6 +153,17 @@ XV_INLINE void xv_sincos_qpi_d(double f, double *sn, double *cs)
     *cs = 1.0 - x2 * pc;
 }
 
+/* Into c and s: cos and sin of the angle whose sine and cosine are sn and
+ * cs, turned by q quarter turns. */
+XV_INLINE void xv_rotate_quadrant_d(uint64_t q, double sn, double cs, double *c, double *s)
+{
+    const uint64_t swap = q & 1;
+    const double c0 = swap ? sn : cs;
+    const double s0 = swap ? cs : sn;
+    *c = ((q + 1) & 2) ? -c0 : c0;
+    *s = (q & 2) ? -s0 : s0;
+}
+
 /* cos and sin of 2*pi * k / 2^53, 0 <= k < 2^53. */
 XV_INLINE void xv_cossin_turn_d(uint64_t k, double *c, double *s)
 {
@@ -171,7 +172,7 @@ XV_INLINE void xv_cossin_turn_d(uint64_t k, double *c, double *s)
     const double f = (xv_u53_to_d(k + (UINT64_C(1) << 52) - (q << 51)) - 0x1p52) * 0x1p-51;
     double sn, cs;
     xv_sincos_qpi_d(f, &sn, &cs);
-    XV_ROTATE_QUADRANT(q, sn, cs, c, s);
+    xv_rotate_quadrant_d(q, sn, cs, c, s);
 }
 
 /* ---- normal quantile (AS 241) --------------------------------------------- */

@@ -41,7 +41,11 @@ _MEMCHECK_BYTES = 1 << 30
 
 def stream_kind(dist: int, code: int) -> int:
     """The core's kind of distribution `dist` and output type `code` (XV_KIND)."""
-    return 4 * dist + code
+    return _KINDS[dist][code]
+
+
+_KINDS = [[_core.kind(d, t) for t in range(4)] for d in (_core.UNIFORM, _core.NORMAL,
+                                                         _core.TRUNCNORM)]
 
 
 def _is_bfloat16_name(dtype: DTypeLike) -> bool:
@@ -205,7 +209,8 @@ def fill(arr: np.ndarray, kind: int, params: Tuple[float, ...], key: np.ndarray,
     as a 16-bit integer view)."""
     if arr.size == 0:
         return
-    if arr.flags.c_contiguous and arr.flags.aligned:
+    flags = arr.flags
+    if flags.c_contiguous and flags.aligned:
         _core.fill(arr, key, kind, params, 0, threads)
         return
     bits = np.dtype(f"u{arr.dtype.itemsize}")
