@@ -69,15 +69,17 @@ TRUNCNORM_F32, TRUNCNORM_F64, TRUNCNORM_F16, TRUNCNORM_BF16 = [
     kind(TRUNCNORM, t) for t in (F32, F64, F16, BF16)]
 
 
-cdef bint _type_ok(cnp.dtype dt, int typ):
-    """Whether an array of dtype `dt` can hold output type `typ` (bfloat16:
-    ml_dtypes.bfloat16, or raw 16-bit integers holding its bits)."""
+cdef bint _type_ok(cnp.ndarray out, int typ):
+    """Whether array `out` can hold output type `typ` in native byte order
+    (bfloat16: ml_dtypes.bfloat16, or raw 16-bit integers holding its bits)."""
+    cdef int t = cnp.PyArray_TYPE(out)
     if typ == XV_F32:
-        return dt == np.float32
+        return t == cnp.NPY_FLOAT32 and cnp.PyArray_ISNOTSWAPPED(out)
     if typ == XV_F64:
-        return dt == np.float64
+        return t == cnp.NPY_FLOAT64 and cnp.PyArray_ISNOTSWAPPED(out)
     if typ == XV_F16:
-        return dt == np.float16
+        return t == cnp.NPY_FLOAT16 and cnp.PyArray_ISNOTSWAPPED(out)
+    dt = out.dtype
     return dt.itemsize == 2 and (dt.name == "bfloat16" or dt.kind in "ui")
 
 
@@ -218,9 +220,10 @@ cdef cnp.ndarray _check_fill_args(cnp.ndarray out, key, int kind, int threads):
         raise ValueError("key must hold 4 uint64 words")
     if not 0 <= kind < XV_NKINDS:
         raise ValueError(f"unknown kind {kind}")
-    if not _type_ok(out.dtype, XV_KIND_TYPE(kind)):
+    if not _type_ok(out, XV_KIND_TYPE(kind)):
         raise TypeError(f"out has dtype {out.dtype}, which cannot hold kind {kind}")
-    if not (out.flags.c_contiguous and out.flags.writeable and out.flags.aligned):
+    if not (cnp.PyArray_IS_C_CONTIGUOUS(out) and cnp.PyArray_ISWRITEABLE(out)
+            and cnp.PyArray_ISALIGNED(out)):
         raise ValueError("out must be writable, aligned and C-contiguous")
     if threads < 1:
         raise ValueError("threads must be >= 1")
