@@ -118,8 +118,9 @@ def _plan_key(shape: object, scale: float, mode: object, distribution: str, gain
             or (layout is not None and type(layout) is not str):
         return None
     if type(shape) is tuple:
-        if not all(type(d) is int for d in shape):
-            return None
+        for d in shape:   # (a loop: a generator costs more than the check)
+            if type(d) is not int:
+                return None
     elif shape is not None and type(shape) is not int:
         return None
     if dtype is not None and type(dtype) is not str and not isinstance(dtype, type):
@@ -132,9 +133,14 @@ def _planned(key: Optional[Tuple[object, ...]], out: np.ndarray, seed: SeedLike,
     """Fill `out` by the plan of `key`, if there is one: True if it did."""
     plan = _PLANS.get(key) if key is not None else None
     if plan is None or out.shape != plan[0] or not out.flags.writeable:
-        return False
+        return False   # (a read-only out fails in the slow path, with its message)
     nthreads = check_threads(threads)   # checked in the slow path's order
-    fill(out, plan[1], plan[2], seed_key(seed), nthreads)
+    stream_key = seed_key(seed)
+    flags = out.flags
+    if flags.c_contiguous and flags.aligned:
+        _core.fill(out, stream_key, plan[1], plan[2], 0, nthreads)
+    else:
+        fill(out, plan[1], plan[2], stream_key, nthreads)
     return True
 
 
@@ -297,6 +303,11 @@ def _draw_preset(name: str, args: Dict[str, Any]) -> np.ndarray:
     """Preset `name`'s function called with `args`, its arguments."""
     scale, mode, distribution, gain = _preset_scaling(name, args)
     shape, dtype, seed, out, threads, fans, layout, in_axis, out_axis, batch_axis = _ARGS(args)
+    if type(out) is np.ndarray and fans is None and in_axis is None and out_axis is None \
+            and batch_axis is None:   # (checked here too: the common call skips a frame)
+        if _planned(_plan_key(shape, scale, mode, distribution, gain, layout, dtype, out), out,
+                    seed, threads):
+            return out
     return _draw_scaled(shape, scale, mode, distribution, gain, dtype=dtype, seed=seed, out=out,
                         threads=threads, fans=fans, layout=layout, in_axis=in_axis,
                         out_axis=out_axis, batch_axis=batch_axis)
