@@ -1,4 +1,5 @@
-"""Record xavier's build/run-time facts and the peers' versions in pytest-benchmark's machine info."""
+"""Record xavier's build/run-time facts and the peers' versions in pytest-benchmark's
+machine info."""
 
 
 def pytest_benchmark_update_machine_info(config, machine_info):

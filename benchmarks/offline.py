@@ -156,13 +156,14 @@ def main() -> None:
             r = report["disk"] = disk(a.gib, d, max(1, a.repeats - 1))
         print(f"disk, {r['bytes'] / 2**30:.2f} GiB float32 (fsync included):")
         print(f"  xavier generate   {r['xavier_s']:7.2f} s  {r['xavier_gib_s']:5.2f} GiB/s")
-        print(f"  numpy zeros       {r['numpy_zeros_s']:7.2f} s  {r['numpy_zeros_gib_s']:5.2f} GiB/s")
+        print(f"  numpy zeros       {r['numpy_zeros_s']:7.2f} s  "
+              f"{r['numpy_zeros_gib_s']:5.2f} GiB/s")
         print(f"  xavier / numpy rate: {r['ratio']:.2f}")
     if not a.skip_dask:
         r = report["dask"] = dask_cluster(a.repeats)
         print(f"dask, {r['bytes'] / 2**30:.0f} GiB float32 glorot_uniform, chunks of 2048 rows:")
-        for k in ("single_process_s", "single_process_new_array_s", "processes_persist_s", "processes_compute_s",
-                  "threads_compute_s"):
+        for k in ("single_process_s", "single_process_new_array_s", "processes_persist_s",
+                  "processes_compute_s", "threads_compute_s"):
             print(f"  {k:22s} {r[k]:7.3f} s  {r[k] / r['single_process_s']:5.2f}x")
         rows = report["narrow_chunks"] = narrow_chunks(a.repeats)
         print("narrow chunks, 8192 x 8192 float32, one thread:")

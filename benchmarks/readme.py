@@ -3,7 +3,8 @@
 
 Usage::
 
-    xavier bench --repeats 9 --plot benchmarks/results/bench.png --json benchmarks/results/bench.json
+    xavier bench --repeats 9 --plot benchmarks/results/bench.png \
+        --json benchmarks/results/bench.json
     xavier demo --plot benchmarks/results/demo.png --json benchmarks/results/demo.json
     python benchmarks/readme.py            # rewrite the sections in README.md
     python benchmarks/readme.py --check    # exit 1 if README.md is out of date
@@ -97,8 +98,8 @@ def render(root: str = ROOT) -> Dict[str, str]:
 
 def update(text: str, sections: Dict[str, str]) -> str:
     for name, body in sections.items():
-        pat = re.compile(rf"(<!-- generated: {name} begin -->\n).*?(<!-- generated: {name} end -->)",
-                         re.S)
+        pat = re.compile(rf"(<!-- generated: {name} begin -->\n).*?"
+                         rf"(<!-- generated: {name} end -->)", re.S)
         if not pat.search(text):
             raise SystemExit(f"README.md has no '{name}' markers")
         text = pat.sub(lambda m: m.group(1) + body + m.group(2), text)

@@ -11,6 +11,10 @@ KeyError, a crash, or NaN / inf values.
 Thread counts far above the machine (threads=10**9, 10**400, 2**63) are
 clamped to ``xavier._checks.max_useful_threads()`` with a RuntimeWarning: same
 values, and no more threads in the process than the cap.
+
+A table of bad values (one or a few per argument of the samplers, presets,
+in-place initializers and compute_fans) gives the exception and message each
+must raise, with no warning on the way and before the core starts filling.
 """
 import inspect
 import json
@@ -42,6 +46,7 @@ DTYPES = output_dtypes()
 
 INF, NAN = float("inf"), float("nan")
 SHAPE = (3, 4)
+F32, F64 = np.float32, np.float64
 
 
 # ---- hostile values -------------------------------------------------------------
@@ -344,6 +349,152 @@ def test_huge_shapes_are_refused_before_allocation(fn, shape):
         getattr(xavier, fn)(shape, dtype="float64", seed=0)
 
 
+# ---- one bad value per argument: the exception and its message ---------------------------
+
+class _NotAnArray:
+    shape = (3,)
+    dtype = np.dtype(np.float32)
+
+
+BAD_INPUTS = [
+    # shape
+    ("shape negative dim", lambda: xavier.uniform((3, -1)), ValueError, "shape"),
+    ("shape negative int", lambda: xavier.uniform(-5), ValueError, "shape"),
+    ("glorot shape negative", lambda: xavier.glorot_uniform((-2, 3)), ValueError, "shape"),
+    ("shape float dim", lambda: xavier.uniform((2.5, 3)), TypeError, "shape"),
+    ("shape float scalar", lambda: xavier.normal(2.0), TypeError, "shape"),
+    ("shape str dim", lambda: xavier.uniform(("3", 4)), TypeError, "shape"),
+    ("shape str", lambda: xavier.uniform("3"), TypeError, "shape"),
+    ("shape bytes", lambda: xavier.uniform(b"34"), TypeError, "shape"),
+    ("shape object", lambda: xavier.uniform(object()), TypeError, "shape"),
+    ("shape None", lambda: xavier.uniform(None), TypeError, "shape"),
+    ("shape bool dim", lambda: xavier.uniform((True, 3)), TypeError, "shape"),
+    ("shape np.bool_ dim", lambda: xavier.normal((3, np.bool_(True))), TypeError, "shape"),
+    ("shape bool", lambda: xavier.uniform(True), TypeError, "shape"),
+    ("glorot shape str", lambda: xavier.glorot_normal("ab"), TypeError, "shape"),
+    ("fans shape float", lambda: xavier.compute_fans((2.5, 3)), TypeError, "shape"),
+    ("fans shape negative", lambda: xavier.compute_fans((2, -3)), ValueError, "shape"),
+    ("fans shape object", lambda: xavier.compute_fans(object()), TypeError, "shape"),
+    ("byte size overflow", lambda: xavier.uniform((2**40, 2**40)), (ValueError, MemoryError),
+     "shape"),
+    ("byte size overflow glorot", lambda: xavier.glorot_uniform((2**40, 2**40), dtype=F64),
+     (ValueError, MemoryError), "shape"),
+    ("too much memory", lambda: xavier.uniform((2**36, 2**4), dtype=F64), MemoryError, "shape"),
+    ("too much memory glorot", lambda: xavier.glorot_normal((2**36, 2**4), dtype=F64),
+     MemoryError, "shape"),
+    # gain
+    ("gain nan", lambda: xavier.glorot_uniform((3, 3), float("nan")), ValueError, "gain"),
+    ("gain inf", lambda: xavier.glorot_uniform((3, 3), float("inf")), ValueError, "gain"),
+    ("gain -inf", lambda: xavier.glorot_normal((3, 3), -math.inf), ValueError, "gain"),
+    ("gain negative", lambda: xavier.glorot_normal((3, 3), -1.0), ValueError, "gain"),
+    ("gain str", lambda: xavier.glorot_uniform((3, 3), "1"), TypeError, "gain"),
+    ("gain None", lambda: xavier.glorot_uniform((3, 3), None), TypeError, "gain"),
+    ("gain bool", lambda: xavier.glorot_uniform((3, 3), True), TypeError, "gain"),
+    ("gain inplace nan", lambda: xavier.xavier_uniform_(np.zeros((3, 3)), float("nan")),
+     ValueError, "gain"),
+    # dtype
+    ("dtype int32", lambda: xavier.uniform(3, dtype=np.int32), TypeError, "dtype"),
+    ("dtype int64", lambda: xavier.normal(3, dtype=np.int64), TypeError, "dtype"),
+    ("dtype complex64", lambda: xavier.uniform(3, dtype=np.complex64), TypeError, "dtype"),
+    ("dtype uint16", lambda: xavier.glorot_uniform(3, dtype=np.uint16), TypeError, "dtype"),
+    ("dtype timedelta", lambda: xavier.truncated_normal(3, dtype="m8[s]"), TypeError, "dtype"),
+    ("dtype longdouble", lambda: xavier.normal(3, dtype=np.longdouble)
+     if np.dtype(np.longdouble) != np.dtype(F64) else xavier.normal(3, dtype="i1"),
+     TypeError, "dtype"),
+    ("dtype bool", lambda: xavier.glorot_normal(3, dtype=bool), TypeError, "dtype"),
+    ("dtype str", lambda: xavier.uniform(3, dtype="not a dtype"), TypeError, "dtype"),
+    ("dtype object", lambda: xavier.uniform(3, dtype=object), TypeError, "dtype"),
+    # out (non-array outs; outs that are arrays are in OUT_ERRORS below)
+    ("out list", lambda: xavier.uniform(3, out=[0.0, 0.0, 0.0]), TypeError, "out"),
+    ("out float", lambda: xavier.normal(3, out=1.0), TypeError, "out"),
+    ("out str", lambda: xavier.glorot_uniform(3, out="abc"), TypeError, "out"),
+    ("out array-like object", lambda: xavier.glorot_normal(3, out=_NotAnArray()), TypeError,
+     "out"),
+    ("out list glorot", lambda: xavier.glorot_uniform((2, 2), out=[[0.0, 0.0], [0.0, 0.0]]),
+     TypeError, "out"),
+    ("inplace list", lambda: xavier.xavier_uniform_([[0.0, 0.0], [0.0, 0.0]]), TypeError, "array"),
+    ("inplace None", lambda: xavier.xavier_normal_(None), TypeError, "array"),
+    # threads
+    ("threads 0", lambda: xavier.uniform(3, threads=0), ValueError, "threads"),
+    ("threads -1", lambda: xavier.normal(3, threads=-1), ValueError, "threads"),
+    ("threads 1.5", lambda: xavier.uniform(3, threads=1.5), TypeError, "threads"),
+    ("threads str", lambda: xavier.glorot_uniform(3, threads="2"), TypeError, "threads"),
+    ("threads True", lambda: xavier.glorot_normal(3, threads=True), TypeError, "threads"),
+    ("threads inplace 0", lambda: xavier.xavier_uniform_(np.zeros((2, 2)), threads=0),
+     ValueError, "threads"),
+    # seed
+    ("seed -1", lambda: xavier.uniform(3, seed=-1), ValueError, "seed"),
+    ("seed np -3", lambda: xavier.uniform(3, seed=np.int64(-3)), ValueError, "seed"),
+    ("seed 1.5", lambda: xavier.normal(3, seed=1.5), TypeError, "seed"),
+    ("seed str", lambda: xavier.glorot_uniform(3, seed="7"), TypeError, "seed"),
+    ("seed True", lambda: xavier.glorot_normal(3, seed=True), TypeError, "seed"),
+    ("seed np.bool_", lambda: xavier.uniform(3, seed=np.bool_(False)), TypeError, "seed"),
+    ("seed Generator", lambda: xavier.uniform(3, seed=np.random.default_rng(0)), TypeError,
+     "seed"),
+    ("seed inplace -1", lambda: xavier.xavier_normal_(np.zeros((2, 2)), seed=-1), ValueError,
+     "seed"),
+    # layout
+    ("layout tf", lambda: xavier.glorot_uniform((3, 3), layout="tf"), ValueError, "layout"),
+    ("layout Keras", lambda: xavier.glorot_normal((3, 3), layout="Keras"), ValueError, "layout"),
+    ("layout int", lambda: xavier.glorot_uniform((3, 3), layout=3), ValueError, "layout"),
+    ("inplace layout None", lambda: xavier.xavier_uniform_(np.zeros((2, 2)), layout=None),
+     ValueError, "layout"),
+    ("compute_fans layout", lambda: xavier.compute_fans((3, 3), "tf"), ValueError, "layout"),
+    ("inplace layout", lambda: xavier.xavier_uniform_(np.zeros((2, 2)), layout="jax"),
+     ValueError, "layout"),
+    ("torch layout 1-D", lambda: xavier.glorot_uniform((5,), layout="torch"), ValueError,
+     "fewer than 2 dimensions"),
+    ("torch layout 0-D inplace", lambda: xavier.xavier_uniform_(np.zeros(())), ValueError,
+     "fewer than 2 dimensions"),
+    # fans
+    ("fans len 1", lambda: xavier.glorot_uniform((3, 3), fans=(1,)), TypeError, "fans"),
+    ("fans len 3", lambda: xavier.glorot_uniform((3, 3), fans=(1, 2, 3)), TypeError, "fans"),
+    ("fans str", lambda: xavier.glorot_uniform((3, 3), fans="ab"), TypeError, "fans"),
+    ("fans int", lambda: xavier.glorot_normal((3, 3), fans=5), TypeError, "fans"),
+    ("fans negative", lambda: xavier.glorot_uniform((3, 3), fans=(-1, 3)), ValueError, "fans"),
+    ("fans float", lambda: xavier.glorot_normal((3, 3), fans=(1.5, 3)), TypeError, "fans"),
+    ("fans bool", lambda: xavier.glorot_normal((3, 3), fans=(True, 3)), TypeError, "fans"),
+    ("fans zero", lambda: xavier.glorot_uniform((3, 3), fans=(0, 0)), ValueError, "fan"),
+    ("fans zero normal", lambda: xavier.glorot_normal((2, 2, 2), fans=[0, 0]), ValueError,
+     "fan"),
+    # uniform bounds
+    ("low > high", lambda: xavier.uniform(3, 1.0, 0.0), ValueError, "low"),
+    ("low nan", lambda: xavier.uniform(3, float("nan"), 1.0), ValueError, "low"),
+    ("high nan", lambda: xavier.uniform(3, 0.0, float("nan")), ValueError, "high"),
+    ("low -inf", lambda: xavier.uniform(3, -math.inf, 1.0), ValueError, "low"),
+    ("high inf", lambda: xavier.uniform(3, 0.0, math.inf), ValueError, "high"),
+    ("low str", lambda: xavier.uniform(3, "0", 1.0), TypeError, "low"),
+    ("high None", lambda: xavier.uniform(3, 0.0, None), TypeError, "high"),
+    ("f32 range overflow", lambda: xavier.uniform(3, -3e38, 3e38, dtype=F32), ValueError,
+     "high - low"),
+    ("f32 bound overflow", lambda: xavier.uniform(3, 0.0, 1e39, dtype=F32), ValueError, "high"),
+    ("f64 range overflow", lambda: xavier.uniform(3, -1e308, 1e308, dtype=F64), ValueError,
+     "high - low"),
+    # normal parameters
+    ("std negative", lambda: xavier.normal(3, 0.0, -1.0), ValueError, "std"),
+    ("std nan", lambda: xavier.normal(3, 0.0, float("nan")), ValueError, "std"),
+    ("std inf", lambda: xavier.normal(3, 0.0, math.inf), ValueError, "std"),
+    ("mean nan", lambda: xavier.normal(3, float("nan"), 1.0), ValueError, "mean"),
+    ("mean inf", lambda: xavier.normal(3, math.inf, 1.0), ValueError, "mean"),
+    ("std str", lambda: xavier.normal(3, 0.0, "1"), TypeError, "std"),
+    ("f32 normal overflow", lambda: xavier.normal(3, 0.0, 1e38, dtype=F32), ValueError, "std"),
+]
+
+
+@pytest.mark.parametrize("call, exc, match", [c[1:] for c in BAD_INPUTS],
+                         ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input(call, exc, match, monkeypatch):
+    # errors are raised up front: the core never starts filling
+    calls = []
+    monkeypatch.setattr(xavier._core, "fill", lambda *a, **k: calls.append(a))
+    # a clean exception, with no warning on the way (e.g. an overflowing cast)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(exc, match=match):
+            call()
+    assert calls == []
+
+
 # ---- threads ----------------------------------------------------------------------
 
 HUGE_THREADS = {"1e9": 10**9, "1e10": 10**10, "1e400": 10**400, "2**31": 2**31, "2**63": 2**63,
@@ -361,7 +512,8 @@ def test_max_useful_threads():
 def test_check_threads():
     cap = _checks.max_useful_threads()
     assert _checks.check_threads(None) == max(1, xavier.config()["default_threads"])
-    assert _checks.check_threads(np.int64(2)) == 2 and type(_checks.check_threads(np.int64(2))) is int
+    assert (_checks.check_threads(np.int64(2)) == 2
+            and type(_checks.check_threads(np.int64(2))) is int)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _checks.check_threads(cap) == cap  # no warning at the cap

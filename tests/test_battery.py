@@ -1,4 +1,4 @@
-"""The statistical battery (tests/battery.py) on the raw stream, at CI size.
+"""The statistical battery (tests/support/battery.py) on the raw stream, at CI size.
 
 The battery must pass on xavier's stream for fixed seeds, and must fail on
 weak streams that look plausible (negative controls), which shows that it
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("scipy")
-import battery  # noqa: E402
+from support import battery  # noqa: E402
 
 ALPHA = 1e-4  # with fixed seeds a pass is reproducible; this only bounds bad luck
 

@@ -121,7 +121,8 @@ def test_facts_header_and_settings(tmp_path, capsys):
     assert res["settings"]["dists"] == ["normal"]
     assert res["settings"]["threads"] == [cfg["default_threads"]]
     assert res["command"] == ("xavier bench --size 48 --repeats 2 --budget 0.05 --only fill "
-                              f"xavier --dist normal --dtype float64 --json {tmp_path / 'bench.json'}")
+                              "xavier --dist normal --dtype float64 "
+                              f"--json {tmp_path / 'bench.json'}")
     assert {r["contender"] for r in res["results"]} == {"fill", "xavier"}
     assert all(r["bytes"] == 48 * 48 * 8 for r in res["results"])
 

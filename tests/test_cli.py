@@ -20,7 +20,8 @@ safetensors_numpy = pytest.importorskip("safetensors.numpy")
 # ---- single tensors ---------------------------------------------------------
 
 CASES = [
-    ((50, 37), "glorot_uniform", "float32", [], lambda s, dt, seed: xavier.glorot_uniform(s, dtype=dt, seed=seed)),
+    ((50, 37), "glorot_uniform", "float32", [],
+     lambda s, dt, seed: xavier.glorot_uniform(s, dtype=dt, seed=seed)),
     ((3, 3, 16, 8), "glorot_normal", "float64", ["--gain", "2.5"],
      lambda s, dt, seed: xavier.glorot_normal(s, 2.5, dtype=dt, seed=seed)),
     ((64, 32, 3), "he_normal", "bfloat16", ["--truncated", "true", "--layout", "torch"],
@@ -33,7 +34,8 @@ CASES = [
      ["--scale", "2", "--mode", "fan_out", "--distribution", "uniform", "--batch-axis", "0"],
      lambda s, dt, seed: xavier.variance_scaling(s, 2.0, "fan_out", "uniform", batch_axis=0,
                                                  dtype=dt, seed=seed)),
-    ((0, 5), "lecun_uniform", "float32", [], lambda s, dt, seed: xavier.lecun_uniform(s, dtype=dt, seed=seed)),
+    ((0, 5), "lecun_uniform", "float32", [],
+     lambda s, dt, seed: xavier.lecun_uniform(s, dtype=dt, seed=seed)),
 ]
 
 
@@ -224,7 +226,8 @@ def test_spec_to_a_directory_and_json_spec(tmp_path):
 def test_editing_one_tensor_leaves_the_others(tmp_path):
     (tmp_path / "a.toml").write_text(SPEC)
     edited = SPEC.replace("gain = 1.5", "gain = 0.5").replace(
-        "[metadata]", '[tensors."new.weight"]\nshape = [4, 4]\ninit = "glorot_normal"\n\n[metadata]')
+        "[metadata]",
+        '[tensors."new.weight"]\nshape = [4, 4]\ninit = "glorot_normal"\n\n[metadata]')
     (tmp_path / "b.toml").write_text(edited)
     run("generate", "--spec", tmp_path / "a.toml", "-q", "-o", tmp_path / "a")
     run("generate", "--spec", tmp_path / "b.toml", "-q", "-o", tmp_path / "b")

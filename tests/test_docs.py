@@ -13,8 +13,8 @@ import xavier._presets
 import xavier._seeds
 
 
-@pytest.mark.parametrize("module", [xavier, xavier._api, xavier._fans, xavier._presets, xavier._seeds,
-                                    xavier._core, xavier._demo],
+@pytest.mark.parametrize("module", [xavier, xavier._api, xavier._fans, xavier._presets,
+                                    xavier._seeds, xavier._core, xavier._demo],
                          ids=lambda m: m.__name__)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -101,7 +101,8 @@ def test_any_chunk_size_writes_the_same_model(tmp_path, entries, chunk_mb, fmt):
         for name, e in tensors.items():
             got = (outs[0] / f"{name}.npy").read_bytes()
             assert got == (outs[1] / f"{name}.npy").read_bytes()
-            ref = xavier.glorot_normal(tuple(e["shape"]), dtype=xavier._checks.check_dtype(e["dtype"]),
+            ref = xavier.glorot_normal(tuple(e["shape"]),
+                                       dtype=xavier._checks.check_dtype(e["dtype"]),
                                        seed=xavier.named_seed(3, name))
             assert got == npy_bytes(ref)
         return
@@ -123,7 +124,8 @@ def test_chunk_buffers_never_exceed_the_output(tmp_path):
     streamer.write(out, [tensor])
     out.commit()
     assert sum(b.nbytes for b in streamer._bufs if b is not None) <= req.nbytes
-    assert (tmp_path / "w.bin").read_bytes() == bits(xavier.glorot_uniform((1000, 1000), seed=1)).tobytes()
+    assert (tmp_path / "w.bin").read_bytes() == bits(
+        xavier.glorot_uniform((1000, 1000), seed=1)).tobytes()
 
 
 # ---- what the official loaders take -------------------------------------------
@@ -141,7 +143,8 @@ def test_every_safetensors_file_loads_with_the_official_readers(tmp_path, entrie
     torch = pytest.importorskip("torch")
     st_torch = pytest.importorskip("safetensors.torch")
     d = fresh_dir(tmp_path, "st")
-    tensors = {n: {"shape": list(s), "dtype": dt, "init": "he_uniform"} for n, (s, dt) in entries.items()}
+    tensors = {n: {"shape": list(s), "dtype": dt, "init": "he_uniform"}
+               for n, (s, dt) in entries.items()}
     out = d / "m.safetensors"
     rc = run("generate", "--spec", write_spec(d / "m.json", tensors, meta), "-q", "-o", out)
     if "__metadata__" in tensors:
@@ -155,7 +158,8 @@ def test_every_safetensors_file_loads_with_the_official_readers(tmp_path, entrie
         ref = xavier.he_uniform(tuple(e["shape"]), dtype=xavier._checks.check_dtype(e["dtype"]),
                                 seed=xavier.named_seed(3, n))
         t = loaded[n]
-        got = t.view(torch.int16).numpy().view(np.uint16) if t.dtype == torch.bfloat16 else bits(t.numpy())
+        got = (t.view(torch.int16).numpy().view(np.uint16) if t.dtype == torch.bfloat16
+               else bits(t.numpy()))
         assert np.array_equal(got, bits(ref))
     if all(e["dtype"] != "bfloat16" for e in tensors.values()):
         assert set(safetensors_numpy.load_file(str(out))) == set(tensors)
@@ -223,7 +227,8 @@ def test_huge_thread_counts_on_the_command_line(tmp_path, capsys):
     assert run("generate", "--shape", 64, 64, "--seed", 1, "--threads", 10**10, "-q",
                "-o", out) == 0
     err = capsys.readouterr().err
-    assert err.startswith("xavier: warning: threads (10000000000) is more than") and err.count("\n") == 1
+    assert (err.startswith("xavier: warning: threads (10000000000) is more than")
+            and err.count("\n") == 1)
     assert np.array_equal(np.load(out), xavier.glorot_uniform((64, 64), seed=1))
 
 
@@ -261,7 +266,8 @@ def test_an_output_that_appears_while_writing_is_never_replaced(tmp_path, monkey
     if appears == "file":
         assert target.read_text() == "precious"
     elif appears == "dir":
-        assert os.listdir(target) == ["keep.txt"] and (target / "keep.txt").read_text() == "precious"
+        assert (os.listdir(target) == ["keep.txt"]
+                and (target / "keep.txt").read_text() == "precious")
     else:
         assert os.readlink(target) == str(tmp_path / "elsewhere")
     assert sorted(os.listdir(tmp_path)) == sorted(["m.json", target.name][fmt == "npy":])
@@ -292,8 +298,8 @@ def test_two_runs_racing_for_one_target(tmp_path, target, force):
         else ["--spec", spec]
     for _ in range(3):
         out = fresh_dir(tmp_path, "race") / target
-        procs = [start_generate([*what, "--chunk-mb", "0.5", "-q", "-o", out, *(["--force"] * force)],
-                           tmp_path) for _ in range(2)]
+        procs = [start_generate([*what, "--chunk-mb", "0.5", "-q", "-o", out,
+                                 *(["--force"] * force)], tmp_path) for _ in range(2)]
         results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
         codes = sorted(rc for rc, _ in results)
         if force:
@@ -409,7 +415,8 @@ def test_without_o_tmpfile_a_failed_run_leaves_nothing(tmp_path, monkeypatch, ca
 def test_many_tensors_to_a_directory(tmp_path):
     """More tensors than are held open at once: named in a staging directory as they go."""
     n = _files._HELD_MAX + 3
-    spec = write_spec(tmp_path / "m.json", {f"t{i}": {"shape": [2], "init": "ones"} for i in range(n)})
+    spec = write_spec(tmp_path / "m.json",
+                      {f"t{i}": {"shape": [2], "init": "ones"} for i in range(n)})
     assert run("generate", "--spec", spec, "-q", "-o", tmp_path / "d") == 0
     assert len(os.listdir(tmp_path / "d")) == n
     assert sorted(os.listdir(tmp_path)) == ["d", "m.json"]

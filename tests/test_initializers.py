@@ -133,7 +133,8 @@ def test_dtypes():
     (lambda: I.deserialize({"config": {}}), ValueError, "class_name"),
     (lambda: I.deserialize({"class_name": "Nope"}), ValueError, "unknown"),
     (lambda: I.serialize("glorot_uniform"), TypeError, "Initializer"),
-    (lambda: I.GlorotUniform.from_config({"seed": {"class_name": "Other"}}), ValueError, "SeedSequence"),
+    (lambda: I.GlorotUniform.from_config({"seed": {"class_name": "Other"}}), ValueError,
+     "SeedSequence"),
 ])
 def test_errors(call, exc, match):
     with pytest.raises(exc, match=match):
@@ -165,8 +166,10 @@ def test_configs_match_keras():
               I.VarianceScaling(0.3, "fan_avg", "uniform", seed=3)),
              (keras.initializers.VarianceScaling(2.0, "fan_out", "normal", seed=4),
               I.VarianceScaling(2.0, "fan_out", "normal", seed=4)),
-             (keras.initializers.TruncatedNormal(0.1, 0.3, seed=5), I.TruncatedNormal(0.1, 0.3, seed=5)),
-             (keras.initializers.RandomUniform(-1.0, 2.0, seed=6), I.RandomUniform(-1.0, 2.0, seed=6))]
+             (keras.initializers.TruncatedNormal(0.1, 0.3, seed=5),
+              I.TruncatedNormal(0.1, 0.3, seed=5)),
+             (keras.initializers.RandomUniform(-1.0, 2.0, seed=6),
+              I.RandomUniform(-1.0, 2.0, seed=6))]
     for k, ours in pairs:
         assert k.get_config() == ours.get_config()
         theirs = type(ours).from_config(k.get_config())

@@ -1,92 +1,21 @@
-"""The variance-scaling family against the formulas of Keras, JAX and
-PyTorch; JAX's fan axes; PyTorch's gains; the truncated normal sampler; and
-float16/bfloat16 through the public API.
+"""The Glorot presets against Glorot & Bengio's formulas, and the
+variance-scaling family against the formulas of Keras, JAX and PyTorch;
+PyTorch's gains; the preset errors; xavier_uniform_ on a torch-layout conv weight.
 
-Each framework's formula is written out here from its documented source, not
-taken from the code under test.
+Each formula is written out from its documented source (tests/support/frameworks.py),
+not taken from the code under test.
 """
 import math
-import sys
 
 import numpy as np
 import pytest
 
 import xavier
-from xavier import _core
-from xavier._seeds import named_seed
-
-SHAPES = [(784, 256), (5, 16, 32), (3, 3, 64, 128), (3, 3, 3, 16, 32), (7, 5, 3, 8), (2, 300)]
-TRUNC_STD = 0.87962566103423978
-
-
-# ---- the frameworks' formulas ---------------------------------------------------
-
-def keras_fans(shape):
-    """keras.src.initializers.random_initializers.compute_fans"""
-    if len(shape) < 1:
-        return 1, 1
-    if len(shape) == 1:
-        return shape[0], shape[0]
-    if len(shape) == 2:
-        return shape[0], shape[1]
-    rf = 1
-    for d in shape[:-2]:
-        rf *= d
-    return shape[-2] * rf, shape[-1] * rf
-
-
-def jax_fans(shape, in_axis=-2, out_axis=-1, batch_axis=()):
-    """jax._src.nn.initializers._compute_fans"""
-    def size(axis):
-        return shape[axis] if isinstance(axis, int) else math.prod(shape[i] for i in axis)
-    rf = math.prod(shape) / size(in_axis) / size(out_axis) / size(batch_axis)
-    return size(in_axis) * rf, size(out_axis) * rf
-
-
-def torch_fans(shape):
-    """torch.nn.init._calculate_fan_in_and_fan_out"""
-    rf = math.prod(shape[2:])
-    return shape[1] * rf, shape[0] * rf
-
-
-def keras_variance_scaling(shape, scale, mode, distribution):
-    """(kind, parameter): Keras's VarianceScaling.__call__."""
-    fan_in, fan_out = keras_fans(shape)
-    if mode == "fan_in":
-        scale /= max(1.0, fan_in)
-    elif mode == "fan_out":
-        scale /= max(1.0, fan_out)
-    else:
-        scale /= max(1.0, (fan_in + fan_out) / 2.0)
-    if distribution == "truncated_normal":
-        return "truncated", math.sqrt(scale) / TRUNC_STD
-    if distribution == "untruncated_normal":
-        return "normal", math.sqrt(scale)
-    return "uniform", math.sqrt(3.0 * scale)
-
-
-def jax_variance_scaling(shape, scale, mode, distribution, **axes):
-    fan_in, fan_out = jax_fans(shape, **axes)
-    denominator = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
-    variance = scale / denominator
-    if distribution == "truncated_normal":
-        return "truncated", math.sqrt(variance) / TRUNC_STD
-    if distribution == "normal":
-        return "normal", math.sqrt(variance)
-    return "uniform", math.sqrt(3 * variance)
-
-
-def torch_xavier(shape, gain, uniform):
-    fan_in, fan_out = torch_fans(shape)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return ("uniform", math.sqrt(3.0) * std) if uniform else ("normal", std)
-
-
-def torch_kaiming(shape, mode, uniform):
-    """kaiming_*_ with nonlinearity='relu': gain sqrt(2)."""
-    fan_in, fan_out = torch_fans(shape)
-    std = math.sqrt(2.0) / math.sqrt(fan_in if mode == "fan_in" else fan_out)
-    return ("uniform", math.sqrt(3.0) * std) if uniform else ("normal", std)
+from support.frameworks import (JAX_AXES, SHAPES, jax_variance_scaling, keras_variance_scaling,
+                                torch_kaiming, torch_xavier)
+from support.frameworks import glorot_limit as _a
+from support.frameworks import glorot_std as _s
+from support.samplers import DTYPES
 
 
 def same_stream(kind, param, shape, seed, dtype=np.float64):
@@ -109,12 +38,83 @@ def assert_matches(got, kind, param, shape, seed):
         assert np.abs(got).max() <= 2 * param
 
 
+# ---- Glorot & Bengio's formulas ----------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("gain", [1.0, 2.5, 0.1])
+def test_glorot_uniform_range_and_limit(dtype, gain):
+    shape = (1000, 1000)  # keras fans (1000, 1000)
+    a = _a(gain, 1000, 1000)
+    w = xavier.glorot_uniform(shape, gain, dtype=dtype, seed=11)
+    assert w.shape == shape and w.dtype == dtype
+    lo, hi = dtype(-a), dtype(a)  # the bounds as the dtype holds them
+    assert w.min() >= lo
+    assert w.max() < hi
+    assert np.abs(w).max() > 0.99 * a
+    # roughly symmetric and uniform: mean ~ 0, var ~ a^2 / 3
+    n = w.size
+    assert abs(float(w.mean(dtype=np.float64))) < 6 * a / math.sqrt(3 * n)
+    assert float(w.var(dtype=np.float64)) == pytest.approx(a * a / 3, rel=0.01)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("gain", [1.0, 3.0])
+def test_glorot_normal_std(dtype, gain):
+    shape = (1024, 1024)  # 2**20 elements, keras fans (1024, 1024)
+    s = _s(gain, 1024, 1024)
+    w = xavier.glorot_normal(shape, gain, dtype=dtype, seed=5)
+    assert w.shape == shape and w.dtype == dtype
+    n = w.size
+    # sample std has relative sd 1/sqrt(2n) ~ 7e-4; allow ~7 sigma
+    assert float(w.std(dtype=np.float64)) == pytest.approx(s, rel=0.005)
+    assert abs(float(w.mean(dtype=np.float64))) < 6 * s / math.sqrt(n)
+    # Normal, not truncated: about 4.55% of |z| > 2 sigma
+    frac = float((np.abs(w) > 2 * s).mean())
+    assert frac == pytest.approx(0.0455, abs=0.002)
+
+
+@pytest.mark.parametrize("fn", [xavier.glorot_uniform, xavier.glorot_normal])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gain_zero_gives_zeros(fn, dtype):
+    w = fn((300, 200), 0.0, dtype=dtype, seed=1)
+    assert w.shape == (300, 200) and w.dtype == dtype
+    assert not np.any(w)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("layout, shape, fans", [
+    ("keras", (784, 256), (784, 256)),
+    ("keras", (3, 3, 64, 128), (576, 1152)),
+    ("keras", (300,), (300, 300)),
+    ("torch", (256, 784), (784, 256)),
+    ("torch", (128, 64, 3, 3), (576, 1152)),
+    ("torch", (8, 4, 3, 3, 3), (108, 216)),
+], ids=repr)
+@pytest.mark.parametrize("gain", [1.0, 0.5, math.sqrt(2)])
+def test_glorot_equals_generic_sampler(dtype, layout, shape, fans, gain):
+    fi, fo = fans
+    for seed in (0, 12345):
+        u = xavier.glorot_uniform(shape, gain, dtype=dtype, seed=seed, layout=layout)
+        a = _a(gain, fi, fo)
+        assert np.array_equal(u, xavier.uniform(shape, -a, a, dtype=dtype, seed=seed))
+        z = xavier.glorot_normal(shape, gain, dtype=dtype, seed=seed, layout=layout)
+        s = _s(gain, fi, fo)
+        assert np.array_equal(z, xavier.normal(shape, 0.0, s, dtype=dtype, seed=seed))
+
+
+def test_gain_accepts_numpy_and_int_scalars():
+    ref = xavier.glorot_uniform((40, 30), 2.0, seed=4)
+    for g in (2, np.float32(2.0), np.float64(2.0), np.int64(2)):
+        assert np.array_equal(xavier.glorot_uniform((40, 30), g, seed=4), ref)
+
+
 # ---- Keras --------------------------------------------------------------------
 
 KERAS_PRESETS = [
     # (ours, Keras's scale, mode, distribution)
     (lambda s, **k: xavier.glorot_uniform(s, **k), 1.0, "fan_avg", "uniform"),
-    (lambda s, **k: xavier.glorot_normal(s, truncated=True, **k), 1.0, "fan_avg", "truncated_normal"),
+    (lambda s, **k: xavier.glorot_normal(s, truncated=True, **k), 1.0, "fan_avg",
+     "truncated_normal"),
     (lambda s, **k: xavier.he_uniform(s, **k), 2.0, "fan_in", "uniform"),
     (lambda s, **k: xavier.he_normal(s, truncated=True, **k), 2.0, "fan_in", "truncated_normal"),
     (lambda s, **k: xavier.lecun_uniform(s, **k), 1.0, "fan_in", "uniform"),
@@ -142,23 +142,13 @@ def test_variance_scaling_matches_keras(shape, mode, dist):
 
 # ---- JAX ----------------------------------------------------------------------
 
-JAX_AXES = [
-    ((784, 256), {}),
-    ((3, 3, 64, 128), {}),
-    ((64, 128, 3, 3), {"in_axis": 0, "out_axis": 1}),
-    ((8, 3, 3, 16, 32), {"batch_axis": (0,)}),
-    ((8, 3, 3, 16, 32), {"batch_axis": 0}),
-    ((2, 3, 4, 5), {"in_axis": (0, 1), "out_axis": -1}),
-    ((4, 6, 5, 7, 2), {"in_axis": -3, "out_axis": (-2, -1), "batch_axis": (0,)}),
-    ((10, 20), {"in_axis": 1, "out_axis": 0}),
-]
-
-
 @pytest.mark.parametrize("shape, axes", JAX_AXES, ids=repr)
 @pytest.mark.parametrize("preset, scale, mode, dist", [
-    ("glorot_uniform", 1.0, "fan_avg", "uniform"), ("glorot_normal", 1.0, "fan_avg", "truncated_normal"),
+    ("glorot_uniform", 1.0, "fan_avg", "uniform"),
+    ("glorot_normal", 1.0, "fan_avg", "truncated_normal"),
     ("he_uniform", 2.0, "fan_in", "uniform"), ("he_normal", 2.0, "fan_in", "truncated_normal"),
-    ("lecun_uniform", 1.0, "fan_in", "uniform"), ("lecun_normal", 1.0, "fan_in", "truncated_normal"),
+    ("lecun_uniform", 1.0, "fan_in", "uniform"),
+    ("lecun_normal", 1.0, "fan_in", "truncated_normal"),
 ])
 def test_presets_match_jax(shape, axes, preset, scale, mode, dist):
     kw = {"truncated": True} if dist == "truncated_normal" else {}
@@ -166,29 +156,6 @@ def test_presets_match_jax(shape, axes, preset, scale, mode, dist):
     assert_matches(got, *jax_variance_scaling(shape, scale, mode, dist, **axes), shape, 5)
     vs = xavier.variance_scaling(shape, scale, mode, dist, dtype=np.float64, seed=5, **axes)
     np.testing.assert_array_equal(vs, got)
-
-
-@pytest.mark.parametrize("shape, axes", JAX_AXES, ids=repr)
-def test_compute_fans_matches_jax(shape, axes):
-    fi, fo = jax_fans(shape, **{k: v for k, v in axes.items()})
-    assert xavier.compute_fans(shape, **axes) == (int(fi), int(fo))
-
-
-def test_keras_layout_is_jax_default_from_2d():
-    for shape in SHAPES:
-        assert xavier.compute_fans(shape) == xavier.compute_fans(shape, in_axis=-2, out_axis=-1)
-
-
-def test_jax_against_jax_itself():
-    jax = pytest.importorskip("jax")
-    jnp = pytest.importorskip("jax.numpy")
-    from jax._src.nn.initializers import _compute_fans
-    from jax import core
-    for shape, axes in JAX_AXES:
-        fi, fo = _compute_fans(core.as_named_shape(shape) if hasattr(core, "as_named_shape")
-                               else shape, **axes)
-        assert xavier.compute_fans(shape, **axes) == (int(fi), int(fo))
-    del jax, jnp
 
 
 # ---- PyTorch ------------------------------------------------------------------
@@ -317,167 +284,18 @@ def test_calculate_gain_equals_torch():
         assert str(ours.value) == str(theirs.value)
 
 
-# ---- truncated_normal ----------------------------------------------------------------
+# ---- xavier_uniform_ on a torch conv weight: statistical sanity --------------------------
 
-def test_truncated_normal_defaults_are_torch_ones():
-    w = xavier.truncated_normal((500, 500), seed=1, dtype=np.float64)
-    assert w.min() >= -2.0 and w.max() <= 2.0
-    np.testing.assert_array_equal(w, xavier.truncated_normal((500, 500), 0.0, 1.0, -2.0, 2.0,
-                                                             seed=1, dtype=np.float64))
-
-
-@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
-def test_truncated_normal_bounds_hold_in_every_dtype(dtype):
-    # bounds that are not representable: the clamp uses them as the dtype holds them
-    w = xavier.truncated_normal(2**18, 0.1, 1.0, -0.3, 0.7, dtype=dtype, seed=4)
-    assert w.dtype == dtype
-    assert w.min() >= dtype(-0.3) and w.max() <= dtype(0.7)
-    assert w.min() < dtype(-0.29) and w.max() > dtype(0.69)
-
-
-def test_truncated_normal_std_zero():
-    w = xavier.truncated_normal(10, 0.5, 0.0, 0.0, 1.0, seed=1)
-    assert (w == np.float32(0.5)).all()
-
-
-TRUNC_ERRORS = [
-    (lambda: xavier.truncated_normal(3, a=1.0, b=1.0), ValueError, "a must be < b"),
-    (lambda: xavier.truncated_normal(3, a=2.0, b=1.0), ValueError, "a must be < b"),
-    (lambda: xavier.truncated_normal(3, a=float("nan")), ValueError, "a"),
-    (lambda: xavier.truncated_normal(3, b=float("nan")), ValueError, "b"),
-    (lambda: xavier.truncated_normal(3, a="x"), TypeError, "a"),
-    (lambda: xavier.truncated_normal(3, b=None), TypeError, "b"),
-    (lambda: xavier.truncated_normal(3, std=-1.0), ValueError, "std"),
-    (lambda: xavier.truncated_normal(3, mean=math.inf), ValueError, "mean"),
-    (lambda: xavier.truncated_normal(3, 3.0, 0.0, 0.0, 1.0), ValueError, "mean"),
-    (lambda: xavier.truncated_normal(3, 0.0, 1.0, 9.0, 10.0), ValueError, "2\\*\\*-40"),
-    (lambda: xavier.truncated_normal(3, 0.0, 1.0, -10.0, -9.0), ValueError, "2\\*\\*-40"),
-    (lambda: xavier.truncated_normal(3, 0.0, 1e4, -math.inf, math.inf, dtype=np.float16),
-     ValueError, "overflow"),
-    (lambda: xavier.truncated_normal(3, 0.0, 1.0, 1e300, math.inf, dtype=np.float64),
-     ValueError, "2\\*\\*-40"),
-]
-
-
-@pytest.mark.parametrize("call, exc, match", TRUNC_ERRORS)
-def test_truncated_normal_errors(call, exc, match, monkeypatch):
-    calls = []
-    monkeypatch.setattr(xavier._core, "fill", lambda *a, **k: calls.append(a))
-    with pytest.raises(exc, match=match):
-        call()
-    assert calls == []
-
-
-def test_truncated_normal_far_intervals_are_allowed():
-    # 7 std out: mass ~1e-12 > 2**-40
-    w = xavier.truncated_normal(1000, 0.0, 1.0, 7.0, math.inf, dtype=np.float64, seed=2)
-    assert w.min() >= 7.0 and w.max() < 9.0 and np.isfinite(w).all()
-    w = xavier.truncated_normal(1000, 0.0, 1.0, -7.0, -6.9, seed=3)
-    assert w.min() >= np.float32(-7.0) and w.max() <= np.float32(-6.9)
-
-
-# ---- float16 / bfloat16 through the API ------------------------------------------------
-
-HALF_CALLS = {
-    "normal": lambda **k: xavier.normal((300, 301), 0.1, 0.7, **k),
-    "truncated_normal": lambda **k: xavier.truncated_normal((300, 301), 0.0, 0.5, -1.0, 0.8, **k),
-    "glorot_normal": lambda **k: xavier.glorot_normal((300, 301), truncated=True, **k),
-    "he_normal": lambda **k: xavier.he_normal((3, 3, 30, 40), **k),
-}
-
-
-@pytest.mark.parametrize("name", sorted(HALF_CALLS))
-def test_float16_is_rounded_float32(name):
-    call = HALF_CALLS[name]
-    x32 = call(dtype=np.float32, seed=11)
-    x16 = call(dtype=np.float16, seed=11)
-    assert x16.dtype == np.float16
-    np.testing.assert_array_equal(x16, x32.astype(np.float16))
-
-
-@pytest.mark.parametrize("name", sorted(HALF_CALLS))
-def test_bfloat16_is_rounded_float32(name):
-    ml_dtypes = pytest.importorskip("ml_dtypes")
-    call = HALF_CALLS[name]
-    x32 = call(dtype=np.float32, seed=12)
-    for dt in ("bfloat16", ml_dtypes.bfloat16, np.dtype(ml_dtypes.bfloat16)):
-        xb = call(dtype=dt, seed=12)
-        assert xb.dtype == np.dtype(ml_dtypes.bfloat16)
-        np.testing.assert_array_equal(xb.view(np.uint16), x32.astype(ml_dtypes.bfloat16).view(np.uint16))
-
-
-@pytest.mark.parametrize("half", ["float16", "bfloat16"])
-def test_half_uniform_stays_below_high(half):
-    if half == "bfloat16":
-        ml_dtypes = pytest.importorskip("ml_dtypes")
-        dt = np.dtype(ml_dtypes.bfloat16)
-    else:
-        dt = np.dtype(np.float16)
-    a = math.sqrt(6 / (700 + 300))
-    w = xavier.glorot_uniform((700, 300), dtype=dt, seed=13).astype(np.float64)
-    w32 = xavier.glorot_uniform((700, 300), dtype=np.float32, seed=13)
-    hi = float(np.asarray(np.float32(a)).astype(dt))
-    lo = float(np.asarray(np.float32(-a)).astype(dt))
-    assert w.min() >= lo and w.max() < hi
-    rounded = w32.astype(dt).astype(np.float64)
-    same = rounded == w
-    # only values that rounded to high itself differ, and they became the value below it
-    assert (rounded[~same] == hi).all()
-    assert np.unique(w[~same]).size <= 1
-    assert (~same).mean() < 0.01
-
-
-def test_half_out_buffers_and_views():
-    ml_dtypes = pytest.importorskip("ml_dtypes")
-    bf = np.dtype(ml_dtypes.bfloat16)
-    ref = xavier.normal((64, 90), dtype=bf, seed=3)
-    out = np.zeros((64, 90), dtype=bf)
-    assert xavier.normal((64, 90), out=out, seed=3) is out
-    np.testing.assert_array_equal(out.view(np.uint16), ref.view(np.uint16))
-    big = np.zeros((64, 180), dtype=bf)
-    xavier.normal(None, out=big[:, ::2], seed=3)       # non-contiguous, shape from out
-    np.testing.assert_array_equal(big[:, ::2].view(np.uint16), ref.view(np.uint16))
-    assert not big[:, 1::2].view(np.uint16).any()
-    h = np.zeros((90, 64), dtype=np.float16).T           # a transposed float16 view
-    xavier.uniform((64, 90), out=h, seed=4)
-    np.testing.assert_array_equal(h, xavier.uniform((64, 90), dtype=np.float16, seed=4))
-
-
-def test_bfloat16_without_ml_dtypes_says_how_to_get_it(monkeypatch):
-    monkeypatch.setitem(sys.modules, "ml_dtypes", None)
-    with pytest.raises(ImportError, match=r"xavier\[bfloat16\]"):
-        xavier.uniform(3, dtype="bfloat16")
-
-
-def test_half_overflow_is_refused():
-    with pytest.raises(ValueError, match="float16"):
-        xavier.normal(3, 0.0, 1e4, dtype=np.float16)
-    with pytest.raises(ValueError, match="high"):
-        xavier.uniform(3, 0.0, 7e4, dtype=np.float16)
-
-
-# ---- seeds -------------------------------------------------------------------------------
-
-def test_named_seed_is_documented_derivation():
-    import hashlib
-    h = int.from_bytes(hashlib.blake2b(b"layer.0.weight", digest_size=16).digest(), "little")
-    want = np.random.SeedSequence(42, spawn_key=(h,))
-    got = named_seed(42, "layer.0.weight")
-    assert got.entropy == want.entropy and got.spawn_key == want.spawn_key
-    base = np.random.SeedSequence(7, spawn_key=(3,))
-    assert named_seed(base, "x").spawn_key[:1] == (3,)
-    a = xavier.uniform(1000, seed=named_seed(42, "a"))
-    b = xavier.uniform(1000, seed=named_seed(42, "b"))
-    assert not np.array_equal(a, b)
-    np.testing.assert_array_equal(a, xavier.uniform(1000, seed=named_seed(42, "a")))
-    with pytest.raises(TypeError, match="name"):
-        named_seed(1, 5)
-
-
-def test_seed_sequence_seeds_everywhere():
-    ss = np.random.SeedSequence(123, spawn_key=(4,))
-    for fn in (xavier.glorot_uniform, xavier.he_normal, xavier.truncated_normal):
-        np.testing.assert_array_equal(fn((20, 30), seed=ss), fn((20, 30), seed=ss))
-    assert not np.array_equal(xavier.he_normal((20, 30), seed=ss),
-                              xavier.he_normal((20, 30), seed=np.random.SeedSequence(123)))
-    assert _core.STREAM_VERSION == 2
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("gain", [1.0, math.sqrt(2)])
+def test_xavier_uniform_torch_conv_limit(dtype, gain):
+    w = np.empty((64, 32, 3, 3), dtype=dtype)  # Conv2d(32, 64, 3): fan_in 288, fan_out 576
+    xavier.xavier_uniform_(w, gain, seed=2024)
+    a = gain * math.sqrt(6.0 / (288 + 576))
+    m = float(np.abs(w).max())
+    assert m <= dtype(a) and w.max() < dtype(a) and w.min() >= dtype(-a)
+    assert m > 0.99 * a  # 18432 samples: P(max < 0.99a) ~ 1e-80
+    # variance of U(-a, a) is a^2/3; relative sd of the sample variance ~ 0.7%
+    assert float(w.var(dtype=np.float64)) == pytest.approx(a * a / 3, rel=0.04)
+    # and clearly not the keras-layout limit of the same shape (fans 6144, 6144)
+    assert m > 2 * math.sqrt(6.0 / 12288) * gain

@@ -50,7 +50,8 @@ pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="FIFOs, RLIMIT_A
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
-_spec = importlib.util.spec_from_file_location("make_corpus", os.path.join(CORPUS, "make_corpus.py"))
+_spec = importlib.util.spec_from_file_location("make_corpus",
+                                               os.path.join(CORPUS, "make_corpus.py"))
 make_corpus = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(make_corpus)
 
@@ -156,7 +157,8 @@ class Worker:
 
     def start(self):
         self.err = open(os.path.join(self.tmp, "worker.err"), "w+")
-        code = f"import sys; sys.path.insert(0, {HERE!r}); import test_reader; test_reader._worker_main()"
+        code = (f"import sys; sys.path.insert(0, {HERE!r}); import test_reader; "
+                "test_reader._worker_main()")
         env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
         # run outside the source tree, so the installed package is the one imported
         self.proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE,
@@ -224,7 +226,8 @@ def check(worker, kind, data, valid):
     else:
         # deliberate: duplicate keys and extra fields are refused
         accept = ref["ok"] and not ("error" in ours and (
-            "duplicate key" in ours["error"] or " instead of dtype, shape, data_offsets" in ours["error"]))
+            "duplicate key" in ours["error"]
+            or " instead of dtype, shape, data_offsets" in ours["error"]))
     assert not valid or accept, ref
     event("accepted" if accept else "refused")   # see pytest --hypothesis-show-statistics
     if not accept:
@@ -257,7 +260,8 @@ EDGES = [0, 1, 2, 3, 7, 8, 9, 16, -1, -8, 2**31, 2**32 - 1, 2**32, 2**40, 2**53 
          2**63 - 1, 2**63, 2**64 - 1, 2**64, 2**70, -2**63, -1099511627776]
 INTS = st.sampled_from(EDGES) | st.integers(0, 64) | st.integers(-2**66, 2**66)
 JSON = st.recursive(st.none() | st.booleans() | INTS | st.floats() | st.text(max_size=6),
-                    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
+                    lambda c: (st.lists(c, max_size=3)
+                               | st.dictionaries(st.text(max_size=5), c, max_size=3)),
                     max_leaves=8)
 NEST = "\0nest\0"   # placeholder replaced by deeply nested brackets after json.dumps
 
@@ -285,11 +289,13 @@ NP_DTYPES = ["<f2", "<f4", "<f8", "|i1", "<i4", "<u8", "|b1"]
 @st.composite
 def safetensors_cases(draw):
     """(file bytes, valid by construction)."""
-    metadata = draw(st.none() | st.dictionaries(st.text(max_size=6), st.text(max_size=6), max_size=3))
+    metadata = draw(st.none() | st.dictionaries(st.text(max_size=6), st.text(max_size=6),
+                                                max_size=3))
     names = st.text(max_size=8).filter(lambda s: s != "__metadata__")
     if draw(st.booleans()):   # the writer
         arrays = draw(st.dictionaries(names, st.sampled_from(NP_DTYPES).flatmap(
-            lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4))),
+            lambda dt: hnp.arrays(dt, hnp.array_shapes(min_dims=0, max_dims=3, min_side=0,
+                                                       max_side=4))),
             max_size=4))
         # safetensors 0.8 writes an unreadable header for no tensors and metadata {}
         # (its issues #466, #601)
@@ -349,15 +355,17 @@ def safetensors_cases(draw):
     raw += b" " * draw(st.integers(0, 7))
     data = struct.pack("<Q", len(raw)) + raw + body
     if how == "length":
-        n = draw(st.sampled_from(EDGES).filter(lambda v: v >= 0) | st.integers(len(raw) - 8, len(raw) + 8))
+        n = draw(st.sampled_from(EDGES).filter(lambda v: v >= 0)
+                 | st.integers(len(raw) - 8, len(raw) + 8))
         data = struct.pack("<Q", n % 2**64) + data[8:]
     elif how in BYTE_MUTATIONS:
         data = mutate_bytes(draw, data, how)
     return data, how == "none"
 
 
-DESCRS = ["<f4", "<f8", "<f2", "|V2", ">f8", "|O", "<i8", "|b1", "<U2", "|S0", "|V0", "<f16", "x", "",
-          [("a", "<f4")], [("a", "|O")], ("<f4", (2,)), [("a", "<f4", (2**40,))], [("\u20ac", "<f4")]]
+DESCRS = ["<f4", "<f8", "<f2", "|V2", ">f8", "|O", "<i8", "|b1", "<U2", "|S0", "|V0", "<f16", "x",
+          "", [("a", "<f4")], [("a", "|O")], ("<f4", (2,)), [("a", "<f4", (2**40,))],
+          [("\u20ac", "<f4")]]
 
 
 def npy_bytes(descr, fortran, shape, body, version):
@@ -371,7 +379,8 @@ def npy_cases(draw):
     """(file bytes, valid by construction)."""
     if draw(st.booleans()):   # the writer
         dtype = draw(st.sampled_from(NP_DTYPES + [">f4", "<c8", "|V2", "<U3",
-                                                  [("a", "<f4"), ("b", "<i2")], [("\u20ac", "<f4")]]))
+                                                  [("a", "<f4"), ("b", "<i2")],
+                                                  [("\u20ac", "<f4")]]))
         arr = draw(hnp.arrays("<u2" if dtype == "|V2" else np.dtype(dtype), hnp.array_shapes(
             min_dims=0, max_dims=3, min_side=0, max_side=4))).view(dtype)   # bfloat16 bits as V2
         if draw(st.booleans()):
@@ -385,9 +394,11 @@ def npy_cases(draw):
         descr = draw(st.sampled_from(["<f4", "<f8", "<f2", "|V2", "<i2", "|u1"]))
         shape = tuple(draw(st.lists(st.integers(0, 4), max_size=3)))
         size = math.prod(shape) * np.dtype(descr).itemsize
-        data = npy_bytes(descr, draw(st.booleans()), shape, draw(st.binary(min_size=size, max_size=size)),
+        data = npy_bytes(descr, draw(st.booleans()), shape,
+                         draw(st.binary(min_size=size, max_size=size)),
                          draw(st.sampled_from([(1, 0), (2, 0), (3, 0)])))
-    how = draw(st.sampled_from(["none"] * 3 + ["header", "text", "version", "length"] + BYTE_MUTATIONS))
+    how = draw(st.sampled_from(["none"] * 3 + ["header", "text", "version", "length"]
+                               + BYTE_MUTATIONS))
     if how == "header":
         shape = draw(st.lists(INTS, max_size=4).map(tuple) | JSON)
         descr = draw(st.sampled_from(DESCRS) | st.text(max_size=5))
@@ -395,15 +406,17 @@ def npy_cases(draw):
         version = draw(st.sampled_from([(1, 0), (2, 0), (3, 0)]))
         data = npy_bytes(descr, fortran, shape, draw(st.binary(max_size=64)), version)
     elif how == "text":
-        data = make_corpus.npy(draw(st.text(max_size=80)).encode("utf-8"), draw(st.binary(max_size=16)),
+        data = make_corpus.npy(draw(st.text(max_size=80)).encode("utf-8"),
+                               draw(st.binary(max_size=16)),
                                draw(st.sampled_from([(1, 0), (2, 0), (3, 0)])))
     elif how == "version":
-        data = data[:6] + bytes(draw(st.lists(st.integers(0, 255), min_size=2, max_size=2))) + data[8:]
+        data = (data[:6] + bytes(draw(st.lists(st.integers(0, 255), min_size=2, max_size=2)))
+                + data[8:])
     elif how == "length":
         n = draw(st.sampled_from(EDGES) | st.integers(0, 200))
         wide = data[6] != 1
-        data = data[:8] + struct.pack("<I" if wide else "<H", n % (2**32 if wide else 2**16)) + data[
-            (12 if wide else 10):]
+        data = (data[:8] + struct.pack("<I" if wide else "<H", n % (2**32 if wide else 2**16))
+                + data[(12 if wide else 10):])
     elif how in BYTE_MUTATIONS:
         data = mutate_bytes(draw, data, how)
     return data, how == "none"
@@ -423,7 +436,8 @@ def test_fuzz_npy(worker, case):
 
 # ---- the corpus -------------------------------------------------------------------------
 
-CORPUS_FILES = sorted(f for f in os.listdir(CORPUS) if not f.endswith(".py") and not f.startswith("."))
+CORPUS_FILES = sorted(f for f in os.listdir(CORPUS)
+                      if not f.endswith(".py") and not f.startswith("."))
 
 
 def test_corpus_is_what_its_script_makes():
@@ -527,6 +541,7 @@ def test_a_fifo_swapped_in_after_the_stat_does_not_block(tmp_path):
             "os.stat = lambda p, *a, **k: fake if str(p) == sys.argv[1] else real(p, *a, **k)\n"
             "try:\n    _reader.read_tensors(sys.argv[1])\n"
             "except _reader.FormatError as e:\n    print(e)\n    sys.exit(3)\n")
-    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.npy"), str(tmp_path / "r.npy")],
+    r = subprocess.run([sys.executable, "-c", code, str(tmp_path / "p.npy"),
+                        str(tmp_path / "r.npy")],
                        capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert r.returncode == 3 and "FIFO" in r.stdout, r

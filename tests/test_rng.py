@@ -7,9 +7,8 @@ import numpy as np
 import pytest
 
 import xavier
+from support import reference as ref
 from xavier import _core
-
-import reference as ref
 
 
 def _bg(words):

@@ -7,7 +7,7 @@ import subprocess
 import numpy as np
 import pytest
 
-import reference as ref
+from support import reference as ref
 import xavier
 from xavier import _core
 from xavier._seeds import seed_key
@@ -322,7 +322,8 @@ def test_half_precision_uniform_is_rounded_and_capped_below_high(half, low, high
         return (b.astype(np.uint32) << 16).view(np.float32) if bf else b.view(np.float16)
 
     if value(hb) > value(lb):
-        below = (np.int64(hb) - 1) if value(hb) > 0 else (np.int64(hb) + 1 if hb & 0x8000 else 0x8001)
+        below = (np.int64(hb) - 1) if value(hb) > 0 \
+            else (np.int64(hb) + 1 if hb & 0x8000 else 0x8001)
         capped = rounded == hb
         np.testing.assert_array_equal(got[~capped], rounded[~capped])
         assert (got[capped] == below).all()
@@ -483,7 +484,8 @@ def test_sub_ranges_equal_slices_of_the_whole(kind):
     cases += [(int(s), int(rng.integers(1, 2 * BLOCK + 100 - s)))
               for s in rng.integers(0, 2 * BLOCK + 99, size=20)]
     for start, n in cases:
-        np.testing.assert_array_equal(bits(fill(kind, n, start=start)), bits(whole[start:start + n]),
+        np.testing.assert_array_equal(bits(fill(kind, n, start=start)),
+                                      bits(whole[start:start + n]),
                                       err_msg=f"start={start} n={n}")
 
 
@@ -499,7 +501,8 @@ def test_runs_equal_the_same_elements_of_one_fill(kind):
     # sub-blocks of a C-order array: runs inside one block, across blocks,
     # with gaps shorter than a group (the lanes are re-seeded) and longer
     whole = fill(kind, 3 * BLOCK + 50)
-    cases = [(0, 1, 1), (0, 5, 5), (3, 7, 10), (1, 1, 2), (5, 3, 40), (BLOCK - 6, 9, 11), (100, 700, 1000),
+    cases = [(0, 1, 1), (0, 5, 5), (3, 7, 10), (1, 1, 2), (5, 3, 40), (BLOCK - 6, 9, 11),
+             (100, 700, 1000),
              (7, 33, 34), (0, 32, 32), (2, BLOCK // 2, BLOCK // 2 + 13), (31, 1, BLOCK // 3)]
     for first, length, stride in cases:
         nruns = (3 * BLOCK + 50 - first - length) // stride + 1
@@ -510,7 +513,8 @@ def test_runs_equal_the_same_elements_of_one_fill(kind):
                                           bits(want), err_msg=f"{first} {length} {stride}")
     for path in _core.simd_paths():
         np.testing.assert_array_equal(bits(_runs_fill(kind, [3, 40, 41 + BLOCK], 17, 2, path)),
-                                      bits(np.stack([whole[s:s + 17] for s in (3, 40, 41 + BLOCK)])))
+                                      bits(np.stack([whole[s:s + 17]
+                                                     for s in (3, 40, 41 + BLOCK)])))
 
 
 def test_runs_must_increase_without_overlap():

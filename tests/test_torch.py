@@ -1,4 +1,5 @@
-"""xavier.torch: the torch.nn.init drop-ins, fast_init and init_.
+"""xavier.torch: the torch.nn.init drop-ins, fast_init and init_; and the
+NumPy API's xavier_*_ next to torch.nn.init's.
 
 Skipped without torch; CI installs torch 2.13.0 (the CPU wheel)."""
 import functools
@@ -80,7 +81,8 @@ CALLS = {
     "kaiming_uniform_": (lambda t, **k: xt.kaiming_uniform_(t, a=math.sqrt(5), **k),
                          lambda shape, dt, s: xavier.uniform(
                              shape, -KAIMING_BOUND(shape), KAIMING_BOUND(shape), dtype=dt, seed=s)),
-    "kaiming_normal_": (lambda t, **k: xt.kaiming_normal_(t, mode="fan_out", nonlinearity="relu", **k),
+    "kaiming_normal_": (lambda t, **k: xt.kaiming_normal_(t, mode="fan_out", nonlinearity="relu",
+                                                          **k),
                         lambda shape, dt, s: xavier.normal(
                             shape, 0.0, torch_kaiming_std(shape, 0, "fan_out", "relu"),
                             dtype=dt, seed=s)),
@@ -208,7 +210,8 @@ def test_distributions_per_dtype(dtype):
     t = as_f64(xt.trunc_normal_(torch.empty(shape, dtype=dtype), 0.0, 1.0, -1.0, 2.0, seed=3))
     assert t.min() >= -1.0 and t.max() <= 2.0
     d = stats.truncnorm(-1.0, 2.0)
-    assert abs(t.mean() - d.mean()) < 5 * d.std() / math.sqrt(n) + (0.004 if dtype == torch.bfloat16 else 0)
+    assert abs(t.mean() - d.mean()) < (5 * d.std() / math.sqrt(n)
+                                       + (0.004 if dtype == torch.bfloat16 else 0))
     if dtype in (torch.float32, torch.float64):
         assert stats.kstest(t.ravel(), d.cdf).pvalue > 1e-4
 
@@ -334,7 +337,7 @@ def test_other_devices_and_dtypes_go_to_torch():
     assert str(ours.value) == str(theirs.value)
 
 
-# ---- fast_init ------------------------------------------------------------------------------------
+# ---- fast_init ---------------------------------------------------------------------------
 
 NAMES = xt._NAMES
 
@@ -454,8 +457,8 @@ def test_fast_init_gives_torchs_distributions():
     with xt.fast_init():
         ours = nn.ModuleDict({"emb": nn.Embedding(2000, 128), "fc": nn.Linear(512, 1024),
                               "conv": nn.Conv2d(64, 128, 3), "attn": nn.MultiheadAttention(256, 8),
-                              "block": nn.TransformerEncoderLayer(128, 4, 512), "ln": nn.LayerNorm(64),
-                              "gru": nn.GRU(128, 128)})
+                              "block": nn.TransformerEncoderLayer(128, 4, 512),
+                              "ln": nn.LayerNorm(64), "gru": nn.GRU(128, 128)})
     torch.manual_seed(1)
     ref = nn.ModuleDict({"emb": nn.Embedding(2000, 128), "fc": nn.Linear(512, 1024),
                          "conv": nn.Conv2d(64, 128, 3), "attn": nn.MultiheadAttention(256, 8),
@@ -580,7 +583,8 @@ def test_fast_init_tensor_methods_leave_autograd_and_errors_to_torch():
         with torch.no_grad():
             g = torch.Generator().manual_seed(5)
             assert torch.equal(p.normal_(generator=g),
-                               xt.normal_(torch.empty(3), generator=torch.Generator().manual_seed(5)))
+                               xt.normal_(torch.empty(3),
+                                          generator=torch.Generator().manual_seed(5)))
         with pytest.raises(TypeError):
             torch.empty(3).uniform_(0.0, 1.0, 2.0)  # torch's signature error
         with pytest.raises(TypeError):
@@ -598,7 +602,7 @@ def test_fast_init_tensor_methods_are_per_thread():
     assert _all_torch()
 
 
-# ---- init_ ------------------------------------------------------------------------------------------
+# ---- init_ -------------------------------------------------------------------------------
 
 def model():
     return nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 32), nn.LayerNorm(32))
@@ -620,7 +624,8 @@ def test_init_reinitializes_weights_by_name():
 
 
 @pytest.mark.parametrize("scheme, var", [
-    ("glorot_uniform", lambda fi, fo: 2 / (fi + fo)), ("xavier_normal", lambda fi, fo: 2 / (fi + fo)),
+    ("glorot_uniform", lambda fi, fo: 2 / (fi + fo)),
+    ("xavier_normal", lambda fi, fo: 2 / (fi + fo)),
     ("he_uniform", lambda fi, fo: 2 / fi), ("kaiming_normal", lambda fi, fo: 2 / fi),
     ("lecun_uniform", lambda fi, fo: 1 / fi), ("lecun_normal", lambda fi, fo: 1 / fi)])
 def test_init_schemes_have_their_variance(scheme, var):
@@ -655,3 +660,23 @@ def test_init_dtypes_devices_and_errors():
     ints.w = nn.Parameter(torch.zeros(3, 3, dtype=torch.int64), requires_grad=False)
     with pytest.raises(TypeError, match="dtype"):
         xt.init_(ints)
+
+
+# ---- the NumPy API next to torch.nn.init -------------------------------------------------
+
+def test_xavier_uniform_matches_torch_bound():
+    torch = pytest.importorskip("torch")
+    t = torch.empty(64, 32, 3, 3, dtype=torch.float64)
+    torch.manual_seed(0)
+    torch.nn.init.xavier_uniform_(t)
+    w = xavier.xavier_uniform_(np.empty((64, 32, 3, 3)), seed=0)
+    a = math.sqrt(6.0 / (288 + 576))
+    # both lie in the same interval and both reach close to its ends
+    for x in (t.numpy(), w):
+        assert np.abs(x).max() <= a and np.abs(x).max() > 0.99 * a
+    z = xavier.xavier_normal_(np.empty((256, 512, 3, 3)), seed=0)
+    tz = torch.empty(256, 512, 3, 3, dtype=torch.float64)
+    torch.nn.init.xavier_normal_(tz)
+    s = math.sqrt(2.0 / (512 * 9 + 256 * 9))
+    assert float(z.std()) == pytest.approx(s, rel=0.01)
+    assert float(tz.std()) == pytest.approx(float(z.std()), rel=0.01)

@@ -104,7 +104,8 @@ def caller_stacklevel() -> int:
 
 def as_real(value: object, name: str) -> float:
     """`value` (the argument called `name`) as a float: any real number, bools excluded."""
-    if isinstance(value, NOT_NUMBERS) or not isinstance(value, (numbers.Real, np.floating, np.integer)):
+    if isinstance(value, NOT_NUMBERS) or not isinstance(value, (numbers.Real, np.floating,
+                                                                np.integer)):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
     try:
         return float(value)

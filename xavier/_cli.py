@@ -3,9 +3,9 @@
 Subcommands: ``bench`` times xavier side by side with NumPy, torch and the
 memory limit; ``demo`` runs Glorot & Bengio's variance experiment;
 ``generate`` streams tensors to .npy / safetensors files with bounded
-memory; ``info`` summarizes a generated file; ``config`` prints build facts.  Exit status: 0 on success, 1 on an error while writing, 2 on
-bad arguments or a bad spec, 130 / 143 / 129 when interrupted by SIGINT / SIGTERM /
-SIGHUP.
+memory; ``info`` summarizes a generated file; ``config`` prints build facts.
+Exit status: 0 on success, 1 on an error while writing, 2 on bad arguments or
+a bad spec, 130 / 143 / 129 when interrupted by SIGINT / SIGTERM / SIGHUP.
 
 Each subcommand has two functions: one that registers its parser on the
 subparsers object (``add_parser`` in ``_bench`` and ``_demo``;
@@ -326,7 +326,8 @@ def _single(args: argparse.Namespace) -> tuple[List[Tensor], Dict[str, Any]]:
     req = request(args.init, tuple(args.shape), args.dtype, options)
     seed = np.random.SeedSequence(args.seed) if args.seed is not None else np.random.SeedSequence()
     entry = spec_entry(args.init, req, options)
-    return [Tensor(args.name, req, _seeds.seed_key(seed))], {"seed": seed, "entries": {args.name: entry}}
+    return ([Tensor(args.name, req, _seeds.seed_key(seed))],
+            {"seed": seed, "entries": {args.name: entry}})
 
 
 def _metadata(seed: np.random.SeedSequence, entries: Dict[str, Any], extra: Dict[str, str],
@@ -372,7 +373,8 @@ def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
     _raise_caught()      # (the imports done)
     try:
         write_file(args.output, fmt, tensors, _metadata(seed, entries, extra, bool(args.spec)),
-                   max(1, int(args.chunk_mb * 2**20)), threads, force=args.force, progress=bar.update)
+                   max(1, int(args.chunk_mb * 2**20)), threads, force=args.force,
+                   progress=bar.update)
     finally:
         bar.close()
     dt = time.perf_counter() - t0

@@ -382,7 +382,9 @@ def check_free_space(directory: str, nbytes: int) -> None:
 
 
 def _size(n: int) -> str:
-    return f"{n} B" if n < 1024 else f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
+    if n < 1024:
+        return f"{n} B"
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.1f} MiB"
 
 
 # ---- streaming --------------------------------------------------------------
@@ -626,5 +628,5 @@ def _write_dir(path: str, tensors: Sequence[Tensor], chunk_bytes: int, threads: 
             shutil.rmtree(staging, ignore_errors=True)
 
 
-__all__ = ["AtomicFile", "DEFAULT_CHUNK_MB", "FORMATS", "OutputError", "StagedFile", "Tensor", "check_output",
-           "npy_header", "safetensors_header", "write_bytes", "write_file"]
+__all__ = ["AtomicFile", "DEFAULT_CHUNK_MB", "FORMATS", "OutputError", "StagedFile", "Tensor",
+           "check_output", "npy_header", "safetensors_header", "write_bytes", "write_file"]

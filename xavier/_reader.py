@@ -273,8 +273,9 @@ def _is_u64(x: Any) -> bool:
     return type(x) is int and 0 <= x <= _U64_MAX
 
 
-def _safetensors_layout(f: BinaryIO, size: int
-                        ) -> Tuple[int, List[Tuple[str, str, Tuple[int, ...], int, int]], Dict[str, str]]:
+def _safetensors_layout(
+        f: BinaryIO, size: int
+) -> Tuple[int, List[Tuple[str, str, Tuple[int, ...], int, int]], Dict[str, str]]:
     """(header length N, [(name, dtype, shape, begin, end)] sorted by offsets,
     metadata) of the safetensors file `f` of `size` bytes, or FormatError
     saying which rule it breaks."""
@@ -343,7 +344,8 @@ def _safetensors_layout(f: BinaryIO, size: int
     for name, _, _, begin, end in entries:
         if begin != start:
             raise FormatError(f"tensor {_show(name)}: data begin at {begin}, not where the "
-                              f"previous data end ({start}): {'overlap' if begin < start else 'gap'}")
+                              f"previous data end ({start}): "
+                              f"{'overlap' if begin < start else 'gap'}")
         start = end
     if start != size - 8 - n:
         raise FormatError(f"the tensors cover {start} bytes of data where the file has "

@@ -114,7 +114,8 @@ def parse_spec(data: Mapping[str, Any], seed: SeedLike = None, where: str = "spe
     None) overrides the spec's own."""
     unknown = sorted(set(data) - set(_TOP))
     if unknown:
-        raise SpecError(f"{where}: unknown key(s) {', '.join(unknown)} (expected: {', '.join(_TOP)})")
+        raise SpecError(f"{where}: unknown key(s) {', '.join(unknown)} "
+                        f"(expected: {', '.join(_TOP)})")
     if seed is None:
         seed = data.get("seed")
     try:
@@ -154,7 +155,8 @@ def parse_spec(data: Mapping[str, Any], seed: SeedLike = None, where: str = "spe
     return Spec(base, out, entries, dict(metadata))
 
 
-def _resolve(entry: Mapping[str, Any], defaults: Mapping[str, Any]) -> tuple[Request, Dict[str, Any]]:
+def _resolve(entry: Mapping[str, Any],
+             defaults: Mapping[str, Any]) -> tuple[Request, Dict[str, Any]]:
     if "shape" not in entry:
         raise ValueError("no shape")
     if "init" not in entry and "init" not in defaults:

@@ -23,15 +23,16 @@ def npy(header: Union[str, bytes], data: bytes = b"", version: Tuple[int, int] =
     prefix = 10 if version == (1, 0) else 12
     text += b" " * (-(prefix + len(text) + 1) % 64) + b"\n"
     fmt = "<H" if version == (1, 0) else "<I"
-    return (b"\x93NUMPY" + bytes(version) + struct.pack(fmt, len(text) if length is None else length)
-            + text + data)
+    return (b"\x93NUMPY" + bytes(version)
+            + struct.pack(fmt, len(text) if length is None else length) + text + data)
 
 
 def npy_dict(shape: str, descr: str = "'<f4'", fortran: str = "False") -> str:
     return f"{{'descr': {descr}, 'fortran_order': {fortran}, 'shape': {shape}, }}"
 
 
-def st(header: Union[str, bytes, dict], data: bytes = b"", length: Union[int, None] = None) -> bytes:
+def st(header: Union[str, bytes, dict], data: bytes = b"",
+       length: Union[int, None] = None) -> bytes:
     """A safetensors file with this JSON header (a dict is dumped)."""
     text = header if isinstance(header, bytes) else (
         json.dumps(header) if isinstance(header, dict) else header).encode("utf-8")
@@ -44,9 +45,11 @@ def cases() -> Dict[str, bytes]:
     return {
         # safetensors: hangs, wrong answers and tracebacks seen before
         "st_offsets_negative.safetensors":
-            st({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, -1099511627776]}}, b"\0" * 8),
+            st({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, -1099511627776]}},
+               b"\0" * 8),
         "st_overlap.safetensors":
-            st({"a": F32, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}, b"\0" * 12),
+            st({"a": F32, "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}},
+               b"\0" * 12),
         "st_gap.safetensors":
             st({"a": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}}, b"\0" * 12),
         "st_shape_vs_bytes.safetensors":
@@ -82,7 +85,8 @@ def cases() -> Dict[str, bytes]:
             st({"a": {"dtype": "F32", "shape": [0], "data_offsets": [8, 0]}}, b"\0" * 8),
         "st_duplicate_key.safetensors": st('{"a":%s,"a":%s}' % (json.dumps(F32), json.dumps(F32)),
                                            b"\0" * 8),
-        "st_nan.safetensors": st('{"a":{"dtype":"F32","shape":[NaN],"data_offsets":[0,8]}}', b"\0" * 8),
+        "st_nan.safetensors": st('{"a":{"dtype":"F32","shape":[NaN],"data_offsets":[0,8]}}',
+                                 b"\0" * 8),
         "st_lone_surrogate.safetensors": st('{"\\ud800":%s}' % json.dumps(F32), b"\0" * 8),
         "st_not_utf8.safetensors": st(b'{"\xff":1}'),
         "st_not_json.safetensors": st("{'a': 1}"),

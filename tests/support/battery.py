@@ -22,7 +22,7 @@ matrix rank        ranks over GF(2) of 32 x 32 bit matrices (32-bit words)
 
 Each test gives a p-value (chi-square or its normal approximation, upper
 tail).  ``scale`` multiplies the data: ``scale=1`` reads about 200 MiB
-(CI); ``python tests/battery.py --scale 32`` about 6 GiB.
+(CI); ``python tests/support/battery.py --scale 32`` about 6 GiB.
 """
 import argparse
 import sys

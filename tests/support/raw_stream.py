@@ -6,9 +6,9 @@ construction in stream order: block 0's outputs (lane i % 8, step i // 8),
 then block 1's, and so on: every lane of every block, each seeded from the
 key through SplitMix64, interleaved as the kernels consume them.  Usage::
 
-    python tests/raw_stream.py --seed 1 | dieharder -a -g 200
-    python tests/raw_stream.py --seed 1 | RNG_test stdin64      (PractRand)
-    python tests/raw_stream.py --seed 1 --gib 4 > stream.bin
+    python tests/support/raw_stream.py --seed 1 | dieharder -a -g 200
+    python tests/support/raw_stream.py --seed 1 | RNG_test stdin64      (PractRand)
+    python tests/support/raw_stream.py --seed 1 --gib 4 > stream.bin
 
 Without --gib it writes until the reader closes the pipe.
 """

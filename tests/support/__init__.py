@@ -1,4 +1,15 @@
-"""Helpers shared by the test files (imported as `support`: pytest puts tests/ on sys.path)."""
+"""Helpers shared by the test files (imported as `support`: pytest puts tests/ on sys.path).
+
+The package's modules, imported as ``from support import NAME``:
+
+* ``reference``: a pure-Python/NumPy reference of the RNG and of the stream;
+* ``frameworks``: the Keras, JAX and PyTorch initializer formulas;
+* ``samplers``: the samplers, dtypes and block size the API tests run over;
+* ``battery``: a statistical battery on the raw stream (also a script:
+  ``python tests/support/battery.py --help``);
+* ``raw_stream``: a script that writes the raw stream to stdout;
+* ``cc_without_openmp``: a C compiler wrapper without OpenMP (a script, run by path).
+"""
 import io
 import os
 import subprocess
