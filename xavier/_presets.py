@@ -11,7 +11,7 @@ import math
 import operator
 from fractions import Fraction
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Any, Dict, Optional, Sequence, Tuple, TypeVar, Union, cast
 
 import numpy as np
 
@@ -165,19 +165,27 @@ def scaled_request(shape: Optional[ShapeLike], scale: float, mode: str, distribu
     return resolve(dist, params_of, dims, dtype, out)
 
 
-def _draw_scaled(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str,
-                 gain: object, *, fans: Optional[FansLike], layout: Optional[str],
-                 in_axis: Optional[AxisLike], out_axis: Optional[AxisLike],
-                 batch_axis: Optional[AxisLike], dtype: DTypeLike, seed: SeedLike,
-                 out: Optional[np.ndarray], threads: Optional[int]) -> np.ndarray:
-    """A variance-scaling call: by the plan of an earlier identical call into
-    an `out` where there is one, else its request drawn (and then planned)."""
-    key = None
-    if type(out) is np.ndarray and fans is None and in_axis is None and out_axis is None \
-            and batch_axis is None:
-        key = _plan_key(shape, scale, mode, distribution, gain, layout, dtype, out)
-        if _planned(key, out, seed, threads):
-            return out
+def _key_of(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str,
+            gain: object, fans: Optional[FansLike], layout: Optional[str],
+            in_axis: Optional[AxisLike], out_axis: Optional[AxisLike],
+            batch_axis: Optional[AxisLike], dtype: DTypeLike,
+            out: Optional[np.ndarray]) -> Optional[Tuple[object, ...]]:
+    """The plan key of a variance-scaling call, or None for a call that is not
+    planned: without an ndarray `out`, or with explicit fans or axes."""
+    if type(out) is not np.ndarray or fans is not None or in_axis is not None \
+            or out_axis is not None or batch_axis is not None:
+        return None
+    return _plan_key(shape, scale, mode, distribution, gain, layout, dtype, out)
+
+
+def _draw_unplanned(shape: Optional[ShapeLike], scale: float, mode: str, distribution: str,
+                    gain: object, *, fans: Optional[FansLike], layout: Optional[str],
+                    in_axis: Optional[AxisLike], out_axis: Optional[AxisLike],
+                    batch_axis: Optional[AxisLike], dtype: DTypeLike, seed: SeedLike,
+                    out: Optional[np.ndarray], threads: Optional[int],
+                    key: Optional[Tuple[object, ...]]) -> np.ndarray:
+    """A variance-scaling call with no plan: its request drawn, then planned
+    under `key` (from _key_of; None: not planned)."""
     req = scaled_request(shape, scale, mode, distribution, gain, fans=fans, layout=layout,
                          in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis, dtype=dtype,
                          out=out)
@@ -237,9 +245,14 @@ def variance_scaling(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_avg"
     >>> bool(np.abs(k).max() < np.sqrt(6 / (144 + 288)))
     True
     """
-    return _draw_scaled(shape, check_nonneg(scale, "scale"), mode, distribution, 1.0, fans=fans,
-                        layout=layout, in_axis=in_axis, out_axis=out_axis,
-                        batch_axis=batch_axis, dtype=dtype, seed=seed, out=out, threads=threads)
+    checked = check_nonneg(scale, "scale")
+    key = _key_of(shape, checked, mode, distribution, 1.0, fans, layout, in_axis, out_axis,
+                  batch_axis, dtype, out)
+    if key is not None and _planned(key, cast(np.ndarray, out), seed, threads):
+        return cast(np.ndarray, out)
+    return _draw_unplanned(shape, checked, mode, distribution, 1.0, fans=fans, layout=layout,
+                           in_axis=in_axis, out_axis=out_axis, batch_axis=batch_axis,
+                           dtype=dtype, seed=seed, out=out, threads=threads, key=key)
 
 
 # ---- named presets ----------------------------------------------------------
@@ -303,14 +316,13 @@ def _draw_preset(name: str, args: Dict[str, Any]) -> np.ndarray:
     """Preset `name`'s function called with `args`, its arguments."""
     scale, mode, distribution, gain = _preset_scaling(name, args)
     shape, dtype, seed, out, threads, fans, layout, in_axis, out_axis, batch_axis = _ARGS(args)
-    if type(out) is np.ndarray and fans is None and in_axis is None and out_axis is None \
-            and batch_axis is None:   # (checked here too: the common call skips a frame)
-        if _planned(_plan_key(shape, scale, mode, distribution, gain, layout, dtype, out), out,
-                    seed, threads):
-            return out
-    return _draw_scaled(shape, scale, mode, distribution, gain, dtype=dtype, seed=seed, out=out,
-                        threads=threads, fans=fans, layout=layout, in_axis=in_axis,
-                        out_axis=out_axis, batch_axis=batch_axis)
+    key = _key_of(shape, scale, mode, distribution, gain, fans, layout, in_axis, out_axis,
+                  batch_axis, dtype, out)
+    if key is not None and _planned(key, out, seed, threads):
+        return cast(np.ndarray, out)
+    return _draw_unplanned(shape, scale, mode, distribution, gain, dtype=dtype, seed=seed,
+                           out=out, threads=threads, fans=fans, layout=layout, in_axis=in_axis,
+                           out_axis=out_axis, batch_axis=batch_axis, key=key)
 
 
 def glorot_uniform(shape: ShapeLike, gain: float = 1.0, *, dtype: DTypeLike = None,
