@@ -45,10 +45,11 @@ Command = Callable[[argparse.Namespace, List[str]], int]
 # would otherwise name the function: "invalid positive_int value").
 
 def positive_int(text: str) -> int:
-    v = _int(text)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
-    return v
+    return _int_at_least(text, 1)
+
+
+def nonneg_int(text: str) -> int:
+    return _int_at_least(text, 0)
 
 
 def positive_float(text: str) -> float:
@@ -61,18 +62,14 @@ def positive_float(text: str) -> float:
     return v
 
 
-def nonneg_int(text: str) -> int:
-    v = _int(text)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
-    return v
-
-
-def _int(text: str) -> int:
+def _int_at_least(text: str, low: int) -> int:
     try:
-        return int(text)
+        v = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+    if v < low:
+        raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
+    return v
 
 
 def parse_bool(text: str) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import operator
 import sys
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from typing import Optional, Tuple, Union, cast
 
 ShapeLike = Union[int, Sequence[int]]
@@ -22,6 +22,16 @@ def show_int(value: int) -> str:
     if value.bit_length() <= 128:
         return str(value)
     return f"{'a negative' if value < 0 else 'an'} int of {value.bit_length()} bits"
+
+
+def _index(value: object, message: Callable[[], str]) -> int:
+    """`value` as an int (``operator.index``; bools refused), or TypeError(message())."""
+    if isinstance(value, bool):
+        raise TypeError(message())
+    try:
+        return operator.index(value)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(message()) from None
 
 
 def int_tuple(values: object, name: str) -> Tuple[int, ...]:
@@ -45,12 +55,7 @@ def int_tuple(values: object, name: str) -> Tuple[int, ...]:
         dims = tuple(cast(Iterable[object], values))
     out = []
     for d in dims:
-        if isinstance(d, bool):
-            raise TypeError(f"{name} dims must be integers, got {d!r}")
-        try:
-            v = operator.index(d)  # type: ignore[arg-type]
-        except TypeError:
-            raise TypeError(f"{name} dims must be integers, got {d!r}") from None
+        v = _index(d, lambda: f"{name} dims must be integers, got {d!r}")
         if v < 0:
             raise ValueError(f"{name} dims must be non-negative, got {show_int(v)}")
         if v > MAX_SIZE:
@@ -93,12 +98,7 @@ def _axes(value: object, ndim: int, name: str) -> Tuple[int, ...]:
         else [value]
     out = []
     for v in items:
-        if isinstance(v, bool):
-            raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}")
-        try:
-            a = operator.index(v)  # type: ignore[arg-type]
-        except TypeError:
-            raise TypeError(f"{name} must be an int or a sequence of ints, got {value!r}") from None
+        a = _index(v, lambda: f"{name} must be an int or a sequence of ints, got {value!r}")
         if not -ndim <= a < ndim:
             raise ValueError(f"{name}={value!r} is out of range for a {ndim}-D shape")
         out.append(a % ndim)

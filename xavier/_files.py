@@ -463,6 +463,18 @@ def reserved_key(key: str) -> bool:
     return key == "format" or key.startswith("xavier.")
 
 
+def unique_keys(pairs: List[Tuple[str, Any]],
+                error: Callable[[str], Exception]) -> Dict[str, Any]:
+    """A JSON object's dict (an ``object_pairs_hook``); a key given twice
+    raises ``error(key)``: the json module would keep the last silently."""
+    obj: Dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise error(key)
+        obj[key] = value
+    return obj
+
+
 # ---- checks before anything is written --------------------------------------
 
 class OutputError(ValueError):

@@ -48,7 +48,7 @@ from typing import Any, BinaryIO, Callable, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 
-from ._files import INT64_MAX, MAX_RANK, SAFETENSORS_HEADER_MAX
+from ._files import INT64_MAX, MAX_RANK, SAFETENSORS_HEADER_MAX, unique_keys
 from ._request import TYPES
 
 
@@ -248,12 +248,7 @@ def _json_object(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 raise FormatError(f"unpaired surrogate escape in {_show(text)}") from None
-    obj: Dict[str, Any] = {}
-    for key, value in pairs:
-        if key in obj:
-            raise FormatError(f"duplicate key {_show(key)}")
-        obj[key] = value
-    return obj
+    return unique_keys(pairs, lambda key: FormatError(f"duplicate key {_show(key)}"))
 
 
 def _json_int(text: str) -> Union[int, float]:

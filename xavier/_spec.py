@@ -44,7 +44,7 @@ from typing import Any, Dict, List, Mapping, Tuple
 import numpy as np
 
 from ._seeds import SeedLike, as_seed_sequence, named_seed, seed_key
-from ._files import Tensor, reserved_key
+from ._files import Tensor, reserved_key, unique_keys
 from ._inits import OPTIONS, check_init, request
 from ._request import Request
 
@@ -101,12 +101,7 @@ def read_spec_file(path: str) -> Dict[str, Any]:
 
 def _no_duplicates(pairs: List[Tuple[str, Any]]) -> Dict[str, Any]:
     """A JSON object's dict; a key given twice is an error (TOML refuses it too)."""
-    out: Dict[str, Any] = {}
-    for k, v in pairs:
-        if k in out:
-            raise SpecError(f"duplicate key {k!r}")
-        out[k] = v
-    return out
+    return unique_keys(pairs, lambda key: SpecError(f"duplicate key {key!r}"))
 
 
 def parse_spec(data: Mapping[str, Any], seed: SeedLike = None, where: str = "spec") -> Spec:
