@@ -63,7 +63,8 @@ def disk(gib: float, directory: str, repeats: int) -> Dict[str, Any]:
     def run_xavier() -> float:
         t0 = time.perf_counter()
         subprocess.run([sys.executable, "-m", "xavier", "generate", "--shape", str(rows), "1024",
-                        "--seed", "1", "-q", "--force", "-o", out], check=True)
+                        "--seed", "1", "-q", "--force", "-o", out], check=True,
+                       cwd=directory)   # not the clone's root, whose xavier/ would shadow
         t = time.perf_counter() - t0
         os.unlink(out)
         return t
@@ -75,7 +76,7 @@ def disk(gib: float, directory: str, repeats: int) -> Dict[str, Any]:
                 f"with open({zeros_path!r}, 'wb') as f:\n"
                 "    np.save(f, z); f.flush(); os.fsync(f.fileno())\n")
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=directory)
         t = time.perf_counter() - t0
         os.unlink(zeros_path)
         return t

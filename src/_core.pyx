@@ -441,7 +441,8 @@ def int_seed_key(object seed):
     cdef const unsigned char *b = raw
     cdef Py_ssize_t nw = len(raw) // 4, i, j
     cdef uint32_t pool[4]
-    cdef uint32_t h = _INIT_A, w, out[8]
+    cdef uint32_t h = _INIT_A, w
+    cdef uint32_t out[8]
     for i in range(4):
         w = 0
         if i < nw:

@@ -21,6 +21,30 @@ from typing import TYPE_CHECKING, Any, List
 
 from ._version import __version__
 
+
+def _check_core() -> None:
+    """Refuse, in one line, a package whose compiled core is not beside it:
+    most often Python started in a clone's root, whose source folder shadows
+    the installed package (a stat per extension suffix; NumPy is not loaded)."""
+    import importlib.machinery
+    import os
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    if any(os.path.exists(os.path.join(here, "_core" + suffix))
+           for suffix in importlib.machinery.EXTENSION_SUFFIXES):
+        return
+    root = os.path.dirname(here)
+    if os.path.exists(os.path.join(root, "src", "_core.pyx")):
+        raise ImportError(
+            f"xavier was imported from its source tree ({root}), where its compiled core "
+            "is not built: start Python in another directory to use the installed xavier, "
+            "or build it here with: pip install -e .")
+    raise ImportError(f"xavier's compiled core (_core) is missing from {here}: "
+                      "reinstall it with: pip install --force-reinstall xavier-init")
+
+
+_check_core()
+
 # Public names by the module that defines them.  They are imported on first
 # use (PEP 562), so `import xavier` costs nothing until a sampler is used, and
 # the command line installs its signal handlers before NumPy loads.
