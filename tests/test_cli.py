@@ -443,7 +443,9 @@ def test_info_on_a_directory_and_nonfinite_values(tmp_path, capsys):
     assert run("info", d) == 0
     text = capsys.readouterr().out
     assert "2 non-finite" in text and "int32" in text
-    assert run("info", tmp_path / "missing.npy") == 1
+    # a missing input file is bad input, like an invalid one: 2 (it was 1)
+    assert run("info", tmp_path / "missing.npy") == 2
+    assert "missing.npy: No such file or directory" in capsys.readouterr().err
 
 
 def test_progress_bar_with_and_without_tqdm(monkeypatch, capsys):
@@ -464,6 +466,12 @@ def test_progress_bar_with_and_without_tqdm(monkeypatch, capsys):
      "--chunk-mb: must be a positive number, got 'lots'"),
     (["generate", "--shape", "3", "-o", "w.npy", "--truncated", "maybe"],
      "--truncated: expected true or false"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--gain", "big"],
+     "--gain: must be a number, got 'big'"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--fans", "1.5", "2"],
+     "--fans: must be an integer, got '1.5'"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--in-axis", "first"],
+     "--in-axis: must be an integer, got 'first'"),
     (["bench", "--size", "0"], "--size: must be >= 1, got 0"),
     (["demo", "--layers", "two"], "--layers: must be an integer, got 'two'"),
 ])
@@ -478,3 +486,283 @@ def test_bad_option_values_get_a_message_of_their_own(argv, message, capsys, tmp
     err = capsys.readouterr().err
     assert message in err and "invalid" not in err, err
     assert not list(tmp_path.iterdir())
+
+
+def test_no_option_is_parsed_by_a_bare_builtin():
+    """int and float as argparse types say "invalid int value": every option
+    of every subcommand has a type of its own (or takes any string)."""
+    for name, parser in _subparsers().items():
+        for a in parser._actions:
+            assert a.type not in (int, float), (name, a.option_strings)
+
+
+# ---- the rough edges ---------------------------------------------------------
+
+def _usage_error(capsys, *argv):
+    """The one line a usage error prints, checked to be one line with the
+    subcommand's name and where its help is."""
+    with pytest.raises(SystemExit) as e:
+        run(*argv)
+    assert e.value.code == 2
+    out, err = capsys.readouterr()
+    prog = "xavier" if argv[0] not in _subparsers() else f"xavier {argv[0]}"
+    assert not out and err.count("\n") == 1, err
+    assert err.startswith(f"{prog}: error: ") and err.endswith(f" (see '{prog} --help')\n"), err
+    return err
+
+
+@pytest.mark.parametrize("glued,spaced", [("64x64", "64 64"), ("64,64", "64 64"),
+                                          ("3x4x5", "3 4 5"), ("7X8", "7 8"), ("2, 3", "2 3")])
+def test_a_glued_shape_says_how_to_give_it(tmp_path, monkeypatch, capsys, glued, spaced):
+    monkeypatch.chdir(tmp_path)
+    err = _usage_error(capsys, "generate", "--shape", glued, "-o", "w.npy")
+    assert f"argument --shape: give the dims separated by spaces: --shape {spaced}, " \
+           f"not {glued!r}" in err
+    assert "invalid" not in err and "dim" not in err.split("give")[0]
+    assert not list(tmp_path.iterdir())
+
+
+PYTORCH_NAMES = sorted(xavier._inits.ALIASES.items())
+
+
+def test_pytorch_names_are_the_presets_aliases():
+    assert dict(PYTORCH_NAMES) == {"xavier_uniform": "glorot_uniform",
+                                   "xavier_normal": "glorot_normal",
+                                   "kaiming_uniform": "he_uniform",
+                                   "kaiming_normal": "he_normal"}
+    for alias, name in PYTORCH_NAMES:
+        assert alias in xavier._presets.PRESETS[name].aliases
+        assert xavier._inits.check_init(alias) == name
+
+
+@pytest.mark.parametrize("alias,name", PYTORCH_NAMES)
+@pytest.mark.parametrize("extra", [[], ["--layout", "torch", "--dtype", "float16"]])
+def test_pytorch_names_on_the_command_line_give_the_presets_bits(tmp_path, capsys, alias, name,
+                                                                  extra):
+    options = ["--gain", "1.5"] if name.startswith("glorot") else ["--mode", "fan_out"]
+    if name.endswith("normal"):
+        options += ["--truncated"]
+    for init in (alias, name):
+        assert run("generate", "--shape", 30, 20, "--init", init, *options, *extra,
+                   "--seed", 4, "-q", "-o", tmp_path / f"{init}.safetensors") == 0
+    a = (tmp_path / f"{alias}.safetensors").read_bytes()
+    b = (tmp_path / f"{name}.safetensors").read_bytes()
+    assert a == b   # the data and the metadata, which names the preset
+    _, _, meta = _reader.read_tensors(str(tmp_path / f"{alias}.safetensors"))
+    assert json.loads(meta["xavier.tensors"])["weight"]["init"] == name
+    # and these are the bits of the Python function
+    assert run("generate", "--shape", 30, 20, "--init", alias, "--seed", 4, "-q",
+               "-o", tmp_path / "w.npy") == 0
+    assert np.array_equal(bits(np.load(tmp_path / "w.npy")),
+                          bits(getattr(xavier, name)((30, 20), seed=4)))
+
+
+def test_pytorch_names_in_a_spec_give_the_presets_bits(tmp_path):
+    def spec(rename):
+        tensors = {f"t.{name}": {"shape": [12, 7], "init": rename(alias, name)}
+                   for alias, name in PYTORCH_NAMES}
+        tensors["t.glorot_normal"]["gain"] = 0.5
+        tensors["t.he_normal"]["truncated"] = True
+        return {"seed": 3, "defaults": {"layout": "torch", "mode": "fan_out"},
+                "tensors": tensors}
+
+    for which in ("alias", "name"):
+        data = spec(lambda alias, name: alias if which == "alias" else name)
+        (tmp_path / f"{which}.json").write_text(json.dumps(data))
+        assert run("generate", "--spec", tmp_path / f"{which}.json", "-q",
+                   "-o", tmp_path / f"{which}.safetensors") == 0
+    assert (tmp_path / "alias.safetensors").read_bytes() == \
+        (tmp_path / "name.safetensors").read_bytes()
+    with pytest.raises(ValueError, match="or PyTorch's xavier_uniform"):
+        xavier._inits.check_init("kaiming")
+
+
+def test_help_lists_the_pytorch_names(capsys):
+    with pytest.raises(SystemExit):
+        _cli.main(["generate", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    for alias, name in PYTORCH_NAMES:
+        assert f"{alias} (= {name})" in out
+
+
+@pytest.mark.parametrize("where", ["last", "middle"])
+def test_truncated_alone_means_true(tmp_path, where):
+    common = ["--shape", 40, 30, "--init", "he_normal", "--seed", 9, "-q"]
+    outs = {}
+    for label, flag in (("alone", ["--truncated"]), ("true", ["--truncated", "true"]),
+                        ("false", ["--truncated", "false"]), ("none", [])):
+        out = outs[label] = tmp_path / f"{label}.npy"
+        argv = [*common, "-o", out, *flag] if where == "last" else [*flag, *common, "-o", out]
+        assert run("generate", *argv) == 0
+    data = {k: v.read_bytes() for k, v in outs.items()}
+    assert data["alone"] == data["true"] == npy_bytes(
+        xavier.he_normal((40, 30), truncated=True, seed=9))
+    assert data["false"] == data["none"] != data["true"]
+
+
+@pytest.mark.parametrize("argv,option", [
+    (["generate", "--shape", "3", "--shape", "4", "-o", "w.npy"], "--shape"),
+    (["generate", "--shape", "3", "-o", "a.npy", "--output", "b.npy"], "-o/--output"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--seed", "1", "--seed", "2"], "--seed"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--init", "he_normal", "--init",
+      "he_normal"], "--init"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--gain", "1", "--gain", "2"], "--gain"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--truncated", "--truncated", "false"],
+     "--truncated"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--fans", "1", "2", "--fans", "3", "4"],
+     "--fans"),
+    (["generate", "--shape", "3", "-o", "w.npy", "--chunk-mb", "1", "--chunk-mb", "2"],
+     "--chunk-mb"),
+    (["generate", "--spec", "m.toml", "--spec", "n.toml", "-o", "w"], "--spec"),
+    (["bench", "--size", "64", "--size", "128"], "--size"),
+    (["bench", "--only", "xavier", "--only", "fill"], "--only"),
+    (["demo", "--layers", "2", "--layers", "3"], "--layers"),
+    (["demo", "--json", "a.json", "--json", "b.json"], "--json"),
+])
+def test_an_option_given_twice_is_an_error(tmp_path, monkeypatch, capsys, argv, option):
+    monkeypatch.chdir(tmp_path)
+    err = _usage_error(capsys, *argv)
+    assert f"argument {option}: given more than once" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_every_option_with_a_value_takes_it_once():
+    """Generically: every option of every subcommand that takes a value is
+    stored by the action that refuses a second one (flags may repeat)."""
+    checked = 0
+    for name, parser in [("xavier", _cli.build_parser()), *_subparsers().items()]:
+        assert isinstance(parser, _cli.Parser)
+        for a in parser._actions:
+            if a.option_strings and a.nargs != 0 and a.dest not in ("help", "version"):
+                assert isinstance(a, _cli._StoreOnce), (name, a.option_strings)
+                checked += 1
+    assert checked > 30
+    args = _cli.parse_args(_cli.build_parser(), ["generate", "--shape", "3", "-o", "w.npy"])
+    assert args.shape == [3] and not hasattr(args, _cli._GIVEN)   # no trace of the check
+
+
+def test_flags_may_be_repeated(tmp_path):
+    assert run("generate", "--shape", 3, "-q", "-q", "--force", "--force",
+               "-o", tmp_path / "w.npy") == 0
+
+
+def test_xavier_alone_prints_a_short_usage(tmp_path):
+    for cmd in ([sys.executable, "-m", "xavier"], [os.path.join(os.path.dirname(sys.executable),
+                                                                "xavier")]):
+        if not os.path.exists(cmd[0]):
+            continue
+        r = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=60)
+        assert r.returncode == 2 and r.stdout == ""
+        lines = r.stderr.splitlines()
+        assert lines == ["usage: xavier [--version] COMMAND [OPTIONS]",
+                         "commands: generate, info, config, bench, demo",
+                         "see 'xavier --help', or 'xavier COMMAND --help'"], r.stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["nope"],
+    ["--shape", "3"],
+    ["generate", "-o", "w.npy"],                              # neither --shape nor --spec
+    ["generate", "--shape", "3"],                             # no -o
+    ["generate", "--shape", "3", "--spec", "m.toml", "-o", "w.npy"],
+    ["generate", "--shape", "3", "-o", "w.npy", "--dtype", "int8"],
+    ["generate", "--shape", "3", "-o", "w.npy", "--colour", "red"],
+    ["generate", "--shape", "3", "-o", "w.npy", "--seed"],
+    ["generate", "--shape", "3", "-o", "w.npy", "--init", "nope"],
+    ["info"],
+    ["info", "a.npy", "b.npy"],
+    ["config", "--verbose"],
+    ["bench", "--dist", "cauchy"],
+    ["demo", "--units", "-5"],
+])
+def test_usage_errors_are_one_line(tmp_path, monkeypatch, capsys, argv):
+    """Not argparse's usage block of a dozen lines: `xavier SUB: error:
+    MESSAGE (see 'xavier SUB --help')`, exit 2."""
+    monkeypatch.chdir(tmp_path)
+    err = _usage_error(capsys, *argv)
+    assert "usage:" not in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_usage_errors_in_a_subprocess(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "xavier", "generate", "--shape", "64x64",
+                        "-o", "w.npy"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr == ("xavier generate: error: argument --shape: give the dims separated by "
+                        "spaces: --shape 64 64, not '64x64' (see 'xavier generate --help')\n")
+
+
+def test_exit_status_is_documented_in_the_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        _cli.main(["--help"])
+    assert e.value.code == 0
+    out = capsys.readouterr().out
+    assert "exit status:" in out
+    rows = out.split("exit status:")[1]
+    for code in ("0 ", "1 ", "2 ", "130, 143, 129"):
+        assert f"\n  {code}" in rows, code
+    assert "missing, unreadable or not valid" in " ".join(rows.split())
+    # every subcommand, in short
+    for name in _subparsers():
+        with pytest.raises(SystemExit):
+            _cli.main([name, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert "exit status: 0 success, 1 the run failed, 2 bad arguments or input" in text
+
+
+def test_every_subcommand_is_listed_in_the_top_level_help(capsys):
+    with pytest.raises(SystemExit):
+        _cli.main(["--help"])
+    out = capsys.readouterr().out
+    for name in ("generate", "info", "config", "bench", "demo"):
+        assert f"\n    {name} " in out, name
+
+
+@pytest.mark.parametrize("case", ["info missing", "info unreadable", "info not a file",
+                                  "info a directory of junk", "spec missing", "spec a directory",
+                                  "spec unreadable", "spec invalid"])
+def test_a_bad_input_file_is_exit_2_whatever_is_wrong(tmp_path, monkeypatch, capsys, case):
+    """Missing, unreadable or invalid, an input file is bad input: exit 2,
+    one line naming it (an output that cannot be written is 1)."""
+    what, how = case.split(" ", 1)
+    path = tmp_path / ("in.npy" if what == "info" else "m.json")
+    if how == "unreadable":    # (chmod 0 would not stop root): an I/O error on reading
+        def fail(*args, **kwargs):
+            raise OSError(5, "Input/output error", str(path))
+
+        if what == "info":
+            np.save(path, np.ones(3))
+            monkeypatch.setattr(_reader, "tensor_stats", fail)
+        else:
+            path.write_text("{}")
+            monkeypatch.setattr(xavier._spec, "read_spec_file", fail)
+    elif how == "a directory":
+        path.mkdir()
+    elif how == "a directory of junk":
+        path = tmp_path / "d"
+        path.mkdir()
+        (path / "a.npy").write_bytes(b"junk")
+    elif how in ("not a file", "invalid"):
+        path.write_bytes(b"\x93NUMPY garbage" if what == "info" else b"{")
+    argv = ["info", path] if what == "info" else ["generate", "--spec", path, "-o",
+                                                  tmp_path / "out"]
+    assert run(*argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("xavier: error: ") and err.count("\n") == 1 and str(path) in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_output_that_cannot_be_written_is_exit_1(tmp_path, capsys):
+    (tmp_path / "w.npy").write_bytes(b"mine")
+    assert run("generate", "--shape", 3, "-o", tmp_path / "w.npy") == 1
+    assert "exists" in capsys.readouterr().err
+
+
+def test_the_subcommands_do_not_import_the_command(tmp_path):
+    """_bench and _demo take their argument types from _argtypes, which
+    loads neither NumPy nor the command: no import cycle."""
+    code = ("import sys, xavier._argtypes\n"
+            "assert not [m for m in sys.modules if 'numpy' in m], 'numpy'\n"
+            "import xavier._bench, xavier._demo\n"
+            "assert 'xavier._cli' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=tmp_path, timeout=60)

@@ -528,7 +528,7 @@ def test_a_directory_reads_regular_files_and_symlinks_and_skips_the_rest(tmp_pat
     assert info(d).returncode == 0
     os.symlink(tmp_path / "missing", d / "c.npy")    # dangling: an OSError naming it
     r = info(d)
-    assert r.returncode == 1
+    assert r.returncode == 2   # an unreadable input file: bad input
     _assert_one_line(r.stderr, str(d / "c.npy"))
 
 

@@ -56,7 +56,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from . import _api, _checks, _presets
-from ._cli import nonneg_int, positive_float, positive_int, require_matplotlib, try_import
+from ._argtypes import nonneg_int, positive_float, positive_int, require_matplotlib, try_import
 from ._version import __version__
 
 DISTS = ("uniform", "normal")

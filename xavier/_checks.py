@@ -135,8 +135,8 @@ def bfloat16_dtype() -> np.dtype:
     try:
         import ml_dtypes
     except ImportError:
-        raise ImportError("dtype bfloat16 needs the ml_dtypes package: "
-                          "pip install 'xavier[bfloat16]'") from None
+        raise ImportError("dtype bfloat16 needs ml_dtypes: "
+                          "pip install 'xavier-init[bfloat16]'") from None
     dt: np.dtype = np.dtype(ml_dtypes.bfloat16)
     TYPE_CODES.setdefault(dt, _core.BF16)
     return dt

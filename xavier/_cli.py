@@ -4,8 +4,7 @@ Subcommands: ``bench`` times xavier side by side with NumPy, torch and the
 memory limit; ``demo`` runs Glorot & Bengio's variance experiment;
 ``generate`` streams tensors to .npy / safetensors files with bounded
 memory; ``info`` summarizes a generated file; ``config`` prints build facts.
-Exit status: 0 on success, 1 on an error while writing, 2 on bad arguments or
-a bad spec, 130 / 143 / 129 when interrupted by SIGINT / SIGTERM / SIGHUP.
+Exit status: see ``EXIT_STATUS`` (printed by ``xavier --help``).
 
 Each subcommand has two functions: one that registers its parser on the
 subparsers object (``add_parser`` in ``_bench`` and ``_demo``;
@@ -13,18 +12,22 @@ subparsers object (``add_parser`` in ``_bench`` and ``_demo``;
 here), with its command as the parser's ``cmd`` default, and the command
 ``cmd_<name>(args, argv)``: the parsed arguments and the subcommand's own
 argument list.  The argument types and ``require_matplotlib``, which the
-subcommands share, are here.
+subcommands share, are in ``_argtypes``.  Every parser is a ``Parser``:
+its errors are one line, and an option that takes a value is refused when
+given twice (argparse would keep the last).
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import signal
 import sys
 import time
 import warnings
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, NoReturn, Optional, Sequence
 
+from ._argtypes import dim, integer, nonneg_int, parse_bool, positive_float, positive_int, real
 from ._version import __version__
 
 # NumPy, the core and the rest load inside main(), after the signal handlers
@@ -39,84 +42,76 @@ PROG = "xavier"
 # A subcommand: its parsed arguments and its own argument list -> exit status.
 Command = Callable[[argparse.Namespace, List[str]], int]
 
-# ---- what the subcommands share ---------------------------------------------
-#
-# Argument types: each refuses a bad value with its own message (argparse
-# would otherwise name the function: "invalid positive_int value").
-
-def positive_int(text: str) -> int:
-    return _int_at_least(text, 1)
-
-
-def nonneg_int(text: str) -> int:
-    return _int_at_least(text, 0)
-
-
-def positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}") from None
-    if not v > 0 or v != v or v == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
-    return v
-
-
-def _int_at_least(text: str, low: int) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if v < low:
-        raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
-    return v
-
-
-def parse_bool(text: str) -> bool:
-    if text.lower() in ("1", "true", "yes", "on"):
-        return True
-    if text.lower() in ("0", "false", "no", "off"):
-        return False
-    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
-
-
-def try_import(name: str) -> Tuple[Any, Optional[str]]:
-    """(module, None) if module `name` imports, else (None, why not)."""
-    import importlib
-
-    try:
-        mod = importlib.import_module(name)
-    except ImportError as exc:
-        return None, f"not installed ({exc})"
-    except Exception as exc:  # a broken install must not stop the run
-        return None, f"import failed ({type(exc).__name__}: {exc})"
-    return mod, None
-
-
-def require_matplotlib() -> None:
-    """ImportError saying how to install matplotlib, before any work, if it is missing."""
-    _, why = try_import("matplotlib")
-    if why is not None:
-        raise ImportError(f"--plot needs matplotlib, {why}: pip install 'xavier[plot]'")
-
-
 # ---- the parser -------------------------------------------------------------
+
+EXIT_STATUS = """\
+exit status:
+  0              success
+  1              the run failed: an output that exists (without --force), a full
+                 disk, an I/O error while writing; the output was not written
+  2              bad input: bad arguments, a bad spec, an input file (the FILE of
+                 info, a --spec) that is missing, unreadable or not valid, a
+                 missing optional package; also `xavier` alone.  Nothing was written
+  130, 143, 129  interrupted by SIGINT (Ctrl-C), SIGTERM or SIGHUP; the output was
+                 not written
+"""
+# ... and in short, in each subcommand's --help
+_EXIT_LINE = ("exit status: 0 success, 1 the run failed, 2 bad arguments or input,\n"
+              f"128 + N signal N (see '{PROG} --help')")
+
+# The namespace attribute where _StoreOnce notes the options given (parse_args()
+# removes it).
+_GIVEN = "_xavier_given"
+
+
+class _StoreOnce(argparse.Action):
+    """argparse's "store" (every option that takes values), except that an
+    option given twice is an error: argparse would silently keep the last."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: Optional[str] = None) -> None:
+        given = getattr(namespace, _GIVEN, None)
+        if given is None:
+            given = set()
+            setattr(namespace, _GIVEN, given)
+        if self.dest in given:
+            hint = (f": list all its values after one {option_string}"
+                    if self.nargs in ("+", "*") else "")
+            raise argparse.ArgumentError(self, f"given more than once{hint}")
+        given.add(self.dest)
+        setattr(namespace, self.dest, values)
+
+
+class Parser(argparse.ArgumentParser):
+    """The parser of `xavier` and, through ``add_subparsers``, of each
+    subcommand: an error is one line on stderr, ``PROG: error: MESSAGE (see
+    'PROG --help')``, exit 2, and options take their value once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see '{self.prog} --help')\n")
+
 
 # Init options on the command line: flag -> (option name, type, help).
 _INIT_FLAGS: Dict[str, Any] = {
-    "--gain": ("gain", float, "gain on the standard deviation (glorot_*)"),
-    "--scale": ("scale", float, "variance scale (variance_scaling)"),
+    "--gain": ("gain", real, "gain on the standard deviation (glorot_*)"),
+    "--scale": ("scale", real, "variance scale (variance_scaling)"),
     "--mode": ("mode", str, "fan_in, fan_out or fan_avg (variance_scaling, he_*, lecun_*)"),
     "--distribution": ("distribution", str,
                        "uniform, normal or truncated_normal (variance_scaling)"),
-    "--truncated": ("truncated", parse_bool, "true: Keras/JAX truncated normal (*_normal)"),
-    "--low": ("low", float, "lower bound (uniform)"),
-    "--high": ("high", float, "upper bound (uniform)"),
-    "--mean": ("mean", float, "mean (normal, truncated_normal)"),
-    "--std": ("std", float, "standard deviation (normal, truncated_normal)"),
-    "--a": ("a", float, "absolute lower bound (truncated_normal)"),
-    "--b": ("b", float, "absolute upper bound (truncated_normal)"),
-    "--value": ("value", float, "the value (constant)"),
+    "--truncated": ("truncated", parse_bool,
+                    "true or false: Keras/JAX truncated normal (*_normal); alone: true"),
+    "--low": ("low", real, "lower bound (uniform)"),
+    "--high": ("high", real, "upper bound (uniform)"),
+    "--mean": ("mean", real, "mean (normal, truncated_normal)"),
+    "--std": ("std", real, "standard deviation (normal, truncated_normal)"),
+    "--a": ("a", real, "absolute lower bound (truncated_normal)"),
+    "--b": ("b", real, "absolute upper bound (truncated_normal)"),
+    "--value": ("value", real, "the value (constant)"),
     "--layout": ("layout", str, "keras: (..., in, out), the default; torch: (out, in, *kernel)"),
 }
 _AXIS_FLAGS = {"--in-axis": "in_axis", "--out-axis": "out_axis", "--batch-axis": "batch_axis",
@@ -127,14 +122,45 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of the command and its subcommands (this loads NumPy and the core)."""
     from . import _bench, _demo
 
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Fast, reproducible Xavier/Glorot weight initialization.")
+    parser = Parser(prog=PROG, description="Fast, reproducible Xavier/Glorot weight "
+                                           "initialization.",
+                    epilog=EXIT_STATUS, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add_parser in (add_generate_parser, add_info_parser, add_config_parser,
                        _bench.add_parser, _demo.add_parser):
         add_parser(sub)
+    for p in _subcommands(parser).values():
+        p.epilog = f"{p.epilog}\n{_EXIT_LINE}\n" if p.epilog else _EXIT_LINE
     return parser
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> Dict[str, argparse.ArgumentParser]:
+    """The subcommands' parsers of `parser` (build_parser's), by name."""
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(sub.choices)
+
+
+def parse_args(parser: argparse.ArgumentParser,
+               argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    """`parser.parse_args(argv)`, except that the subcommand's parser reports
+    arguments it does not know (argparse has the top-level one do it, as
+    `xavier: error:`, without the subcommand)."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        command = getattr(args, "command", None)
+        chosen = _subcommands(parser).get(command) if command else None
+        (chosen or parser).error(f"unrecognized arguments: {' '.join(extra)}")
+    vars(args).pop(_GIVEN, None)
+    return args
+
+
+def _short_usage(parser: argparse.ArgumentParser) -> str:
+    """What `xavier` alone prints (to stderr, exit 2): the usage, the
+    subcommands, where the help is."""
+    return (f"usage: {PROG} [--version] COMMAND [OPTIONS]\n"
+            f"commands: {', '.join(_subcommands(parser))}\n"
+            f"see '{PROG} --help', or '{PROG} COMMAND --help'\n")
 
 
 _EPILOG_GENERATE = """\
@@ -152,13 +178,29 @@ printed, so the run can be repeated.
 
 The output appears under its name only when complete: an interrupted or
 failed run leaves no file there.  Memory use is about 2 x --chunk-mb.
+On a terminal, the progress is tqdm's bar where tqdm is installed
+(pip install 'xavier-init[cli]'), else a plain line.
 """
+
+
+def _init_type() -> Callable[[str], str]:
+    """The type of --init: an initializer's name or PyTorch's name of a
+    preset (xavier_uniform ...), as the preset's own name."""
+    from ._inits import check_init
+
+    def init(text: str) -> str:
+        try:
+            return check_init(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e).removeprefix("init ")) from None
+
+    return init
 
 
 def add_generate_parser(sub: Any) -> None:
     """`xavier generate` on the subparsers object `sub`."""
     from ._files import DEFAULT_CHUNK_MB, FORMATS
-    from ._inits import INITS
+    from ._inits import ALIASES, INITS
 
     g = sub.add_parser(
         "generate", help="stream generated weights to .npy / safetensors files",
@@ -166,7 +208,7 @@ def add_generate_parser(sub: Any) -> None:
                     "chunks, in parallel, with bounded memory.",
         epilog=_EPILOG_GENERATE, formatter_class=argparse.RawDescriptionHelpFormatter)
     what = g.add_mutually_exclusive_group(required=True)
-    what.add_argument("--shape", type=nonneg_int, nargs="+", metavar="N",
+    what.add_argument("--shape", type=dim, nargs="+", metavar="N",
                       help="the tensor's shape, e.g. --shape 4096 1024")
     what.add_argument("--spec", metavar="FILE",
                       help="a model spec (.toml or .json) listing named tensors")
@@ -176,17 +218,23 @@ def add_generate_parser(sub: Any) -> None:
                    help="output format (default: from the suffix; a spec without a "
                         ".safetensors suffix writes a directory of NAME.npy files)")
     g.add_argument("--seed", type=nonneg_int, help="non-negative integer seed")
-    g.add_argument("--init", choices=INITS, metavar="INIT",
-                   help=f"initializer (default glorot_uniform): {', '.join(INITS)}")
+    aliases = ", ".join(f"{a} (= {name})" for a, name in ALIASES.items())
+    g.add_argument("--init", type=_init_type(), metavar="INIT",
+                   help=f"initializer (default glorot_uniform): {', '.join(INITS)}; or "
+                        f"PyTorch's names: {aliases}")
     g.add_argument("--dtype", choices=("float32", "float64", "float16", "bfloat16"),
                    help="default float32")
     g.add_argument("--name", default="weight",
                    help="the tensor's name in a safetensors file (default 'weight')")
     opts = g.add_argument_group("initializer options (those the chosen --init takes)")
     for flag, (_, typ, text) in _INIT_FLAGS.items():
-        opts.add_argument(flag, type=typ, help=text, metavar=flag[2:].upper())
+        if typ is parse_bool:   # --truncated alone: true
+            opts.add_argument(flag, type=typ, nargs="?", const=True, help=text,
+                              metavar="BOOL")
+        else:
+            opts.add_argument(flag, type=typ, help=text, metavar=flag[2:].upper())
     for flag, dest in _AXIS_FLAGS.items():
-        opts.add_argument(flag, type=int, nargs="+", metavar="N", dest=dest,
+        opts.add_argument(flag, type=integer, nargs="+", metavar="N", dest=dest,
                           help=("(fan_in, fan_out) to use instead of the shape's" if dest == "fans"
                                 else f"JAX-style {dest.replace('_', ' ')}(s)"))
     run = g.add_argument_group("running")
@@ -219,6 +267,25 @@ def add_config_parser(sub: Any) -> None:
 
 
 # ---- running ----------------------------------------------------------------
+
+class InputError(Exception):
+    """An input file (the FILE of `info`, a --spec) that is missing or cannot
+    be read: bad input, exit 2, like an input that is not valid."""
+
+
+@contextlib.contextmanager
+def _reading_input() -> Iterator[None]:
+    """Inside: an OSError is an InputError with its message."""
+    try:
+        yield
+    except OSError as e:
+        raise InputError(_os_message(e)) from None
+
+
+def _os_message(e: OSError) -> str:
+    where = f"{e.filename}: " if getattr(e, "filename", None) else ""
+    return f"{where}{e.strerror or e}"
+
 
 class _Interrupted(BaseException):
     def __init__(self, signum: int) -> None:
@@ -353,7 +420,8 @@ def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
         given += ["--init"] * (args.init is not None) + ["--dtype"] * (args.dtype is not None)
         if given:
             raise ValueError(f"{', '.join(given)}: with --spec, set these in the spec")
-        spec = load_spec(args.spec, args.seed)
+        with _reading_input():
+            spec = load_spec(args.spec, args.seed)
         tensors, seed, entries, extra = spec.tensors, spec.seed, spec.entries, spec.metadata
     else:
         tensors, info = _single(args)
@@ -390,12 +458,13 @@ def cmd_info(args: argparse.Namespace, argv: List[str]) -> int:
     """`xavier info`."""
     from ._reader import read_tensors, tensor_stats
 
-    fmt, tensors, metadata = read_tensors(args.file)
     rows: List[Dict[str, Any]] = []
-    for t in tensors:
-        stats = None if args.no_stats else tensor_stats(t)
-        rows.append({"name": t.name, "dtype": t.dtype, "shape": list(t.shape),
-                     **({} if stats is None else stats)})
+    with _reading_input():
+        fmt, tensors, metadata = read_tensors(args.file)
+        for t in tensors:
+            stats = None if args.no_stats else tensor_stats(t)
+            rows.append({"name": t.name, "dtype": t.dtype, "shape": list(t.shape),
+                         **({} if stats is None else stats)})
     if args.json:
         json.dump({"file": args.file, "format": fmt, "metadata": metadata, "tensors": rows},
                   sys.stdout, indent=1)
@@ -448,11 +517,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             except ValueError:  # not the main thread
                 break
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parse_args(parser, argv)
         _armed[0] = True
         _raise_caught()
         if args.command is None:
-            parser.print_help()
+            sys.stderr.write(_short_usage(parser))
             return 2
         command: Command = args.cmd
         return command(args, list(sys.argv[1:] if argv is None else argv)[1:])
@@ -479,12 +548,11 @@ def _report(e: BaseException, args: Optional[argparse.Namespace]) -> int:
         print(f"{PROG}: error: {_one_line(f'{e.filename}: {e.strerror}')}", file=sys.stderr)
         return 1
     if isinstance(e, OSError):
-        where = f"{e.filename}: " if getattr(e, "filename", None) else ""
         tail = f"; {target} was not written" if target and args and args.command == "generate" \
             else ""
-        print(f"{PROG}: error: {_one_line(f'{where}{e.strerror or e}{tail}')}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(_os_message(e) + tail)}", file=sys.stderr)
         return 1
-    if isinstance(e, (ValueError, TypeError, ImportError)):
+    if isinstance(e, (ValueError, TypeError, ImportError, InputError)):
         print(f"{PROG}: error: {_one_line(str(e))}", file=sys.stderr)
         return 2
     if isinstance(e, RecursionError):

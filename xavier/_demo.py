@@ -40,7 +40,7 @@ from typing import Any, Dict, List
 import numpy as np
 
 from . import _api, _presets, _seeds
-from ._cli import nonneg_int, positive_float, positive_int, require_matplotlib
+from ._argtypes import nonneg_int, positive_float, positive_int, require_matplotlib
 
 DEFAULTS: Dict[str, Any] = {"layers": 10, "units": 1000, "batch": 1000, "input_std": 0.1,
                             "seed": 0}

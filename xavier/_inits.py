@@ -38,6 +38,11 @@ OPTIONS: Dict[str, Tuple[str, ...]] = {
 CONSTANTS = {"zeros": 0.0, "ones": 1.0, "constant": None}
 OPTIONS.update(zeros=(), ones=(), constant=("value",))
 INITS = tuple(SAMPLERS) + tuple(CONSTANTS)
+# PyTorch's names of the presets (xavier_uniform ...): each means the preset
+# with its default arguments (kaiming_*: torch's default leaky_relu with
+# a=0 has gain sqrt(2), which is he_*).
+ALIASES: Dict[str, str] = {alias: name for name, p in _presets.PRESETS.items()
+                           for alias in p.aliases}
 
 
 def _variance_scaling_request(shape: ShapeLike, scale: float = 1.0, mode: str = "fan_avg",
@@ -82,16 +87,22 @@ def takes(init: str) -> str:
 
 
 def check_init(init: object) -> str:
+    """The name of :data:`INITS` that `init` names (PyTorch's names of the
+    presets, :data:`ALIASES`, give the preset's)."""
+    if isinstance(init, str) and init in ALIASES:
+        return ALIASES[init]
     if not isinstance(init, str) or init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
+        raise ValueError(f"init must be one of {', '.join(INITS)} (or PyTorch's "
+                         f"{', '.join(ALIASES)}); got {init!r}")
     return init
 
 
 def request(init: str, shape: ShapeLike, dtype: DTypeLike = None,
             options: Optional[Mapping[str, Any]] = None) -> Request:
-    """The request of the initializer called `init` (see :data:`INITS`) for
-    `shape` and `dtype`, with keyword `options` (its parameters besides
-    shape, dtype, seed, out and threads; ``value`` for "constant")."""
+    """The request of the initializer called `init` (see :data:`INITS` and
+    :data:`ALIASES`) for `shape` and `dtype`, with keyword `options` (its
+    parameters besides shape, dtype, seed, out and threads; ``value`` for
+    "constant")."""
     init = check_init(init)
     opts = dict(options or {})
     unknown = unknown_options(init, opts)

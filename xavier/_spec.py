@@ -25,7 +25,9 @@
     [metadata]                    # optional: copied into the safetensors header
     model = "demo"
 
-Each tensor takes `shape`, `init` (a name of ``xavier._inits.INITS``),
+Each tensor takes `shape`, `init` (a name of ``xavier._inits.INITS``, or
+PyTorch's name of a preset: ``xavier_uniform``, ``xavier_normal``,
+``kaiming_uniform``, ``kaiming_normal``, recorded as the preset's own name),
 `dtype` (float32 by default) and the options of its init: those of the
 Python function of the same name (``gain``, ``scale``, ``mode``,
 ``distribution``, ``truncated``, ``low``/``high``, ``mean``/``std``,

@@ -1,4 +1,4 @@
-"""Dask arrays of generated weights (optional extra: ``pip install 'xavier[dask]'``).
+"""Dask arrays of generated weights (optional extra: ``pip install 'xavier-init[dask]'``).
 
 Each function here takes the arguments of the xavier function of the same
 name (less ``out``), plus ``chunks``, and returns a ``dask.array.Array``
@@ -9,7 +9,7 @@ in-memory call with the same seed, bit for bit.
 Chunks that are whole rows (the trailing dimensions whole) are one
 contiguous range of the stream; narrower chunks are generated row by row,
 and cost more: the generator steps over the parts of each row that other
-chunks hold (see the README's benchmarks).
+chunks hold (see the benchmarks page of the docs).
 
 Examples
 --------
@@ -26,6 +26,14 @@ import itertools
 from typing import Any, Callable, Tuple
 
 import numpy as np
+
+try:
+    import dask.array  # noqa: F401  (at import, not at the first call)
+except ModuleNotFoundError as _e:
+    if _e.name not in ("dask", "dask.array"):
+        raise
+    raise ModuleNotFoundError("xavier.dask needs dask: pip install 'xavier-init[dask]'",
+                              name="dask") from None
 
 from ._checks import check_threads
 from ._inits import SAMPLERS, sampler_request

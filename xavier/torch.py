@@ -33,7 +33,16 @@ import warnings
 from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, cast
 
 import numpy as np
-import torch
+
+try:
+    import torch
+except ModuleNotFoundError as _e:
+    if _e.name != "torch":
+        raise
+    raise ModuleNotFoundError(
+        "xavier.torch needs PyTorch: pip install 'xavier-init[torch]' (CPU-only machines: "
+        "PyTorch's CPU wheel, pip install torch --index-url "
+        "https://download.pytorch.org/whl/cpu)", name="torch") from None
 
 from . import _checks, _core, _request
 from ._seeds import SeedLike, as_seed_sequence, named_seed, seed_key
@@ -589,7 +598,7 @@ def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: Seed
         ``"lecun_normal"``: the presets of :func:`xavier.variance_scaling`.
     seed : None, int or SeedSequence
         Parameter ``name`` gets the stream of ``named_seed(seed, name)``
-        (see the README), so its values depend on the seed and its own name
+        (see :func:`xavier.named_seed`), so its values depend on the seed and its own name
         only.  None draws the seed from torch's default generator.
     gain : float
         Factor on every standard deviation.
