@@ -35,7 +35,7 @@ Usage::
    ``fast_init(threads=1)``, after ``torch.manual_seed(0)``.  One warm-up
    build of each, then `model-repeats` rounds of one build each, the order
    rotating by one every round (a fast_init build right after torch's is
-   slower on some machines: see README.md); medians.  `hf-models` picks the
+   slower on some machines: see docs/benchmarks.md); medians.  `hf-models` picks the
    models (default all; ``none``: none).  Needs ``transformers``; without it
    this section is skipped, with a line saying so.
 

@@ -2,7 +2,7 @@
 """Compiled core of xavier: the Xoshiro256 bit generator and stream fills.
 
 Private module: use the functions of the ``xavier`` package.  The stream is
-specified in README.md ("Stream specification"); the C code is in src/.
+specified in docs/stream.md (the stream specification); the C code is in src/.
 """
 import numpy as np
 cimport numpy as cnp
@@ -333,7 +333,7 @@ cdef class Xoshiro256(BitGenerator):
     published jump polynomial, for 2**128 non-overlapping streams.
 
     This is the serial generator; xavier's parallel samplers use their own
-    block/lane streams of the same algorithm (README, "Stream specification").
+    block/lane streams of the same algorithm (docs/stream.md).
 
     Examples
     --------

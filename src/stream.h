@@ -1,6 +1,6 @@
 /*
  * Stream version 2: the public C interface of xavier's sampler core.
- * The stream is specified in README.md ("Stream specification").
+ * The stream is specified in docs/stream.md (the stream specification).
  */
 #ifndef XAVIER_STREAM_H
 #define XAVIER_STREAM_H

@@ -3,7 +3,7 @@
  * stream.c (XV_SUFFIX names the path, XV_TARGET sets its instruction set).
  * Each kernel advances the 8 interleaved xoshiro256++ lanes of one block and
  * writes `ngroups` whole groups; the layout of a group is the stream
- * definition (README, "Stream specification"):
+ * definition (docs/stream.md, the stream specification):
  *
  *   uniform float32:   1 step  -> 16 values, value i from 32-bit word i of the
  *                      step's 8 outputs read as 16 little-endian words

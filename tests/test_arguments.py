@@ -123,8 +123,8 @@ def _names(msg, names):
 
 def _outcome(call, names, memory_error=False):
     """call()'s result, or None if it raised TypeError / ValueError naming one
-    of `names` (or, with `memory_error`, the MemoryError that the README
-    promises for a new array larger than the memory available, before any
+    of `names` (or, with `memory_error`, the MemoryError that the docs
+    promise for a new array larger than the memory available, before any
     work); anything else fails the test."""
     errors = (TypeError, ValueError, MemoryError) if memory_error else (TypeError, ValueError)
     try:

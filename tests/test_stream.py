@@ -1,4 +1,4 @@
-"""Stream version 2: the README's specification, its invariances (threads,
+"""Stream version 2: the specification in docs/stream.md, its invariances (threads,
 SIMD paths, sub-ranges) and pinned first values."""
 import os
 import shutil

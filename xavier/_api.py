@@ -3,8 +3,8 @@
 Each public function resolves its arguments into a Request (its
 ``*_request`` twin: every argument checked, nothing filled) and draws it
 (``xavier._request``); the values are a pure function of (seed, element
-index, dtype, distribution, parameters), as specified in README.md
-("Stream specification").  The Xavier/Glorot family built on the same
+index, dtype, distribution, parameters), as specified in docs/stream.md
+(the stream specification).  The Xavier/Glorot family built on the same
 mechanism is in ``_presets.py``.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Pure-Python/NumPy reference of the RNG and of stream version 2, written
-from the published algorithms and README's stream specification, independent
+from the published algorithms and the stream specification (docs/stream.md), independent
 of the C code it checks."""
 import numpy as np
 
@@ -57,7 +57,7 @@ def raw_block(key, block, n):
     return np.array([per_lane[i % LANES][i // LANES] for i in range(n)], dtype=np.uint64)
 
 
-# ---- values of one block from its raw outputs (README, "Stream specification")
+# ---- values of one block from its raw outputs (docs/stream.md)
 
 def uniform_f32(raw, low, high):
     w = raw.astype("<u8").view("<u4")            # word 2j: low half of output j
@@ -112,7 +112,7 @@ def box_muller(u1, u2, half):
     return np.concatenate([c, s], axis=1).ravel()
 
 
-# ---- truncated normal (README, "Stream specification") -------------------------
+# ---- truncated normal (docs/stream.md) -------------------------
 
 def truncnorm_k(raw, bits):
     """The integers k of a block's truncated normal values: float32 takes

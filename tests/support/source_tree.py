@@ -8,9 +8,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def copy_source_tree(dest: Path, with_tests: bool = False) -> None:
-    """setup.py, pyproject.toml, README.md, src/ and xavier/ (and tests/) into
-    `dest`, without built files; skips the test if the tree is not there."""
-    names = ["setup.py", "pyproject.toml", "README.md", "src", "xavier"]
+    """The build's files (setup.py, pyproject.toml and the files it names,
+    src/, xavier/) and, if asked, tests/ into `dest`, without built files;
+    skips the test if the tree is not there."""
+    names = ["setup.py", "pyproject.toml", "README.md", "LICENSE", "MANIFEST.in", "src", "xavier"]
     for name in names + (["tests"] if with_tests else []):
         src = ROOT / name
         if not src.exists():
