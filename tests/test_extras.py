@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import pytest
@@ -46,10 +47,12 @@ CATCH = textwrap.dedent("""\
 
 
 def without(hidden, code, how="finder", *args, cwd=None):
-    """Run `code` in a child Python without the packages `hidden`."""
+    """Run `code` in a child Python without the packages `hidden`, outside the
+    source tree (whose xavier/ would shadow the installed package)."""
     return subprocess.run([sys.executable, "-c", PRELUDE + code, ",".join(hidden), how,
                            *map(str, args)],
-                          capture_output=True, text=True, timeout=120, cwd=cwd)
+                          capture_output=True, text=True, timeout=120,
+                          cwd=cwd or tempfile.gettempdir())
 
 
 def caught(hidden, statement, how):

@@ -400,7 +400,7 @@ def test_half_out_buffers_and_views():
 
 def test_bfloat16_without_ml_dtypes_says_how_to_get_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "ml_dtypes", None)
-    with pytest.raises(ImportError, match=r"xavier\[bfloat16\]"):
+    with pytest.raises(ImportError, match=r"xavier-init\[bfloat16\]"):
         xavier.uniform(3, dtype="bfloat16")
 
 
