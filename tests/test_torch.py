@@ -4,6 +4,7 @@ NumPy API's xavier_*_ next to torch.nn.init's.
 Skipped without torch; CI installs torch 2.13.0 (the CPU wheel)."""
 import functools
 import math
+import signal
 import threading
 import warnings
 
@@ -298,27 +299,145 @@ def inference_zeros(*shape):
 
 
 BAD = [
-    (lambda: xt.uniform_(torch.empty(3), 1.0, 0.0), ValueError, "a must be <= b"),
-    (lambda: xt.uniform_(torch.empty(3), 0.0, math.nan), ValueError, "b"),
-    (lambda: xt.normal_(torch.empty(3), 0.0, -1.0), ValueError, "std"),
-    (lambda: xt.trunc_normal_(torch.empty(3), a=2.0, b=1.0), ValueError, "a must be < b"),
-    (lambda: xt.xavier_uniform_(torch.empty(3, 3), gain=math.inf), ValueError, "finite"),
+    (lambda: xt.uniform_(torch.empty(3), 1.0, 0.0), RuntimeError, r"from=1 > to=0"),
+    (lambda: xt.uniform_(torch.empty(3), 0.0, math.nan), RuntimeError, "to is out of bounds"),
+    (lambda: xt.normal_(torch.empty(3), 0.0, -1.0), RuntimeError, "std >= 0.0"),
+    (lambda: xt.trunc_normal_(torch.empty(3), a=2.0, b=1.0), RuntimeError, "a <= b"),
+    (lambda: xt.trunc_normal_(torch.empty(3), std=0.0), ZeroDivisionError, "division by zero"),
+    (lambda: xt.trunc_normal_(torch.empty(3), a=10.0, b=11.0), RuntimeError, r"2\*\*-40"),
+    (lambda: xt.xavier_uniform_(torch.empty(3, 3), gain=math.inf), RuntimeError, "out of bounds"),
     (lambda: xt.normal_(torch.empty(3), threads=0), ValueError, "threads"),
     (lambda: xt.normal_(torch.empty(3), seed=-1), ValueError, "seed"),
     (lambda: xt.normal_(np.zeros(3)), TypeError, "tensor"),
     (lambda: xt.normal_(torch.zeros(3).expand(4, 3)), RuntimeError, "single memory location"),
     (lambda: xt.normal_(inference_zeros(3)), RuntimeError, "inference tensor"),
-    (lambda: xt.normal_(torch.empty(3, dtype=torch.float16), 0.0, 1e4), ValueError, "float16"),
+    (lambda: xt.uniform_(torch.empty(3, dtype=torch.float16), 0.0, 1e5), RuntimeError,
+     "to is out of bounds for c10::Half"),
 ]
 
 
 @pytest.mark.parametrize("call, exc, match", BAD)
 def test_bad_input_changes_nothing(call, exc, match):
     g = torch.default_generator.get_state()
-    with pytest.raises(exc, match=match):
+    with pytest.raises(exc, match=match) as info:
         call()
+    # argument errors are torch's type and xavier's (ValueError or TypeError) at once;
+    # a tensor that cannot be written gets torch's own RuntimeError, as from torch
+    if match not in ("single memory location", "inference tensor"):
+        assert isinstance(info.value, (ValueError, TypeError))
     # the seed is drawn only once everything is checked
     assert torch.equal(torch.default_generator.get_state(), g)
+
+
+# ---- torch's semantics at the edges ---------------------------------------------------------
+#
+# For every call, xavier.torch does what torch.nn.init does: where torch raises,
+# xavier raises an instance of torch's exception type; where torch fills, xavier
+# fills, with infinities and NaNs where torch gives them.  The differences are
+# documented (docs/torch.md, "Errors and edge cases"): trunc_normal_ refuses a
+# negative or NaN std and an interval holding less than 2**-40 of the mass,
+# where torch's values are not from the distribution asked for.
+
+EDGE = [0.0, -0.0, 1.0, -1.0, 0.5, 2.0, -2.0, 10.0, 11.0, 1e-45, 1e-300, 6e4, 1e5, 3e38,
+        -3e38, 1e39, 1e300, math.inf, -math.inf, math.nan]
+EDGE_DTYPES = [torch.float32, torch.float64, torch.float16, torch.bfloat16]
+
+
+_CODES = {torch.float32: xavier._core.F32, torch.float64: xavier._core.F64,
+          torch.float16: xavier._core.F16, torch.bfloat16: xavier._core.BF16}
+
+
+def _documented_difference(name, args, dtype):
+    """trunc_normal_ calls that torch fills and xavier refuses: those that
+    xavier.truncated_normal refuses (a negative or NaN std, less than 2**-40
+    of the mass in [a, b], values beyond the dtype)."""
+    if name != "trunc_normal_":
+        return False
+    try:
+        xavier._checks.truncnorm_params(*args, _CODES[dtype])
+    except ValueError:
+        return True
+    return False
+
+
+def _beyond_dtype(args, dtype):
+    """A finite argument the dtype cannot hold: torch raises OverflowError or
+    RuntimeError there, by function; xavier raises InitArgumentError."""
+    top = float(torch.finfo(dtype).max)
+    return any(math.isfinite(v) and abs(v) > top for v in args)
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _outcome(fn, shape, dtype, args, limit=None):
+    """The filled tensor, or the exception raised; _TooLong after `limit` s
+    (torch's trunc_normal_ samples by rejection, which can run for ever on a
+    wide interval whose mass is tiny)."""
+    t = torch.zeros(shape, dtype=dtype)
+
+    def too_long(signum, frame):
+        raise _TooLong
+
+    old = signal.signal(signal.SIGALRM, too_long) if limit else None
+    if limit:
+        signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                fn(t, *args)
+            except _TooLong:
+                raise
+            except Exception as e:   # noqa: BLE001 - the outcome is the exception's type
+                return e
+    finally:
+        if limit:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old)
+    return t
+
+
+@hypothesis_settings(400)
+@given(name=st.sampled_from(["uniform_", "normal_", "trunc_normal_", "xavier_uniform_",
+                             "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]),
+       values=st.lists(st.sampled_from(EDGE), min_size=4, max_size=4),
+       dtype=st.sampled_from(EDGE_DTYPES))
+def test_edges_follow_torch(name, values, dtype):
+    nargs = {"uniform_": 2, "normal_": 2, "trunc_normal_": 4, "xavier_uniform_": 1,
+             "xavier_normal_": 1, "kaiming_uniform_": 1, "kaiming_normal_": 1}[name]
+    args = tuple(values[:nargs])
+    shape = (64, 48)
+    ours = _outcome(functools.partial(getattr(xt, name), seed=1), shape, dtype, args)
+    try:
+        theirs = _outcome(getattr(torch.nn.init, name), shape, dtype, args, limit=2.0)
+    except _TooLong:           # torch would take for ever: xavier fills or refuses, at once
+        assert not isinstance(ours, Exception) or isinstance(ours, xt.InitArgumentError)
+        return
+    if isinstance(theirs, Exception):
+        if name == "trunc_normal_" and not isinstance(ours, Exception) and (
+                _beyond_dtype(args[2:], dtype) or isinstance(theirs, OverflowError)):
+            return    # torch's rejection sampler fails on these bounds; xavier inverts the CDF
+        assert isinstance(ours, type(theirs)) or (
+            isinstance(ours, xt.InitArgumentError) and (
+                _beyond_dtype(args, dtype) or isinstance(theirs, OverflowError))), \
+            (name, args, dtype, theirs, ours)
+        assert isinstance(ours, (ValueError, TypeError)), ours
+        return
+    if isinstance(ours, Exception):
+        assert isinstance(ours, xt.InitArgumentError), (name, args, dtype, ours)
+        assert _documented_difference(name, args, dtype), (name, args, dtype, ours)
+        return
+    # the same kind of values: finite where torch's are, the same infinities and NaNs
+    assert torch.isnan(ours).any() == torch.isnan(theirs).any(), (name, args, dtype)
+    assert torch.isposinf(ours).any() == torch.isposinf(theirs).any(), (name, args, dtype)
+    assert torch.isneginf(ours).any() == torch.isneginf(theirs).any(), (name, args, dtype)
+    assert torch.isfinite(ours).all() == torch.isfinite(theirs).all(), (name, args, dtype)
+    if name in ("uniform_", "trunc_normal_") and torch.isfinite(ours).all():
+        lo, hi = (args[0], args[1]) if name == "uniform_" else (args[2], args[3])
+        lo, hi = (float(torch.tensor(v, dtype=dtype)) for v in (lo, hi))  # as the dtype holds them
+        assert ours.double().min() >= lo and ours.double().max() <= hi
 
 
 def test_other_devices_and_dtypes_go_to_torch():

@@ -47,10 +47,12 @@ except ModuleNotFoundError as _e:
 from . import _checks, _core, _request
 from ._seeds import SeedLike, as_seed_sequence, named_seed, seed_key
 from ._fans import compute_fans
-from ._presets import PRESETS, calculate_gain, check_truncated, scaled_dist
+from ._presets import PRESETS, check_truncated, scaled_dist
 
-__all__ = ["fast_init", "init_", "kaiming_normal_", "kaiming_uniform_", "normal_",
-           "trunc_normal_", "uniform_", "xavier_normal_", "xavier_uniform_"]
+__all__ = ["InitArgumentError", "InitOverflowError", "InitZeroDivisionError", "fast_init",
+           "init_",
+           "kaiming_normal_", "kaiming_uniform_", "normal_", "trunc_normal_", "uniform_",
+           "xavier_normal_", "xavier_uniform_"]
 
 # The core's output type of each torch dtype; bfloat16 tensors are written as
 # their bits through an int16 view, so no ml_dtypes is needed.
@@ -176,11 +178,95 @@ def _write(tensor: torch.Tensor, kind: int, params: Tuple[float, ...], key: np.n
     _increment_version((tensor,))
 
 
+# ---- torch's errors ----------------------------------------------------------------
+#
+# Code written for torch.nn.init catches what torch raises: RuntimeError for
+# bad bounds and standard deviations (from its C++ checks), ZeroDivisionError
+# for trunc_normal_'s std=0.  This module raises classes that are both that
+# type and ValueError (what xavier's other functions raise), with torch's
+# messages where torch has one.
+
+class InitArgumentError(RuntimeError, ValueError):
+    """A bad argument of an ``xavier.torch`` initializer: a RuntimeError, as
+    ``torch.nn.init`` raises for it, and a ValueError, as xavier raises."""
+
+
+class InitZeroDivisionError(ZeroDivisionError, ValueError):
+    """``trunc_normal_`` with ``std=0``: torch divides by the std and raises
+    ZeroDivisionError; this is one, and a ValueError."""
+
+
+class InitOverflowError(OverflowError, ValueError):
+    """A ``kaiming_*`` slope whose square overflows: torch's gain raises
+    OverflowError; this is one, and a ValueError."""
+
+
+# torch's names of the dtypes in its messages (C++ type names)
+_TORCH_TYPE_NAMES = {_core.F32: "float", _core.F64: "double", _core.F16: "c10::Half",
+                     _core.BF16: "c10::BFloat16"}
+
+
+def _uniform_params(a: object, b: object, code: int) -> Tuple[float, float]:
+    """(a, b) of U[a, b) checked as ``torch.Tensor.uniform_`` checks them."""
+    lo, hi = _checks.as_real(a, "a"), _checks.as_real(b, "b")
+    top = _checks.MAX_VALUE[code]
+    for name, v in (("from", lo), ("to", hi)):
+        if not abs(v) <= top:
+            raise InitArgumentError(f"{name} is out of bounds for {_TORCH_TYPE_NAMES[code]}")
+    if lo > hi:
+        raise InitArgumentError(f"uniform_ expects to return a [from, to) range, but found "
+                                f"from={lo:g} > to={hi:g}")
+    if hi - lo > _checks.COMPUTE_MAX[code]:
+        raise InitArgumentError(
+            f"uniform_ expects to-from <= std::numeric_limits<{_TORCH_TYPE_NAMES[code]}>::max(), "
+            f"but found to={hi:g} and from={lo:g} which result in to-from to exceed the limit")
+    return _checks.uniform_params(lo, hi, code, ("a", "b"))
+
+
+def _normal_std(std: object) -> float:
+    """`std` checked as ``torch.Tensor.normal_`` checks it (>= 0, not NaN)."""
+    sd = _checks.as_real(std, "std")
+    if not sd >= 0.0:
+        raise InitArgumentError(f"normal expects std >= 0.0, but found std {sd:g}")
+    return sd
+
+
+def _fill_normal(tensor: torch.Tensor, mean: float, std: float,
+                 generator: Optional[torch.Generator], seed: SeedLike,
+                 threads: Optional[int]) -> None:
+    """N(mean, std**2) values into `tensor`.  A mean or std that the sampler
+    cannot take (an infinite or NaN mean, an infinite std, values beyond the
+    dtype) gets torch's arithmetic instead, mean + std * z on a standard
+    normal z: infinities and NaNs where torch gives them."""
+    try:
+        params = _checks.normal_params(mean, std, _TYPES[tensor.dtype])
+    except ValueError:
+        params = None
+    if params is not None:
+        _fill(tensor, _core.NORMAL, lambda code: params, generator, seed, threads)
+        return
+    # as torch's kernel computes: in float32 (float64 for float64 tensors), the
+    # parameters rounded to it first, then rounded to the tensor's dtype
+    opmath = np.float64 if tensor.dtype == torch.float64 else np.float32
+    with np.errstate(over="ignore"):
+        mean_c, std_c = float(opmath(mean)), float(opmath(std))
+    z = torch.empty(tensor.shape, dtype=torch.float64 if opmath is np.float64 else torch.float32)
+    _fill(z, _core.NORMAL, lambda code: (0.0, 1.0), generator, seed, threads)
+    _check_writable(tensor)
+    with torch.no_grad():
+        tensor.copy_(z.mul_(std_c).add_(mean_c))
+
+
 def _fill(tensor: torch.Tensor, dist: int, params_of: _checks.ParamsOf,
           generator: Optional[torch.Generator], seed: SeedLike, threads: Optional[int]) -> None:
     """Check everything, then write the stream into the tensor's memory."""
     code = _TYPES[tensor.dtype]
-    params = params_of(code)
+    try:
+        params = params_of(code)
+    except ValueError as e:
+        if isinstance(e, (InitArgumentError, InitZeroDivisionError)):
+            raise
+        raise InitArgumentError(str(e)) from None
     nthreads = _checks.check_threads(threads)
     if generator is not None and seed is not None:
         raise ValueError("give generator or seed, not both")
@@ -213,8 +299,8 @@ def uniform_(tensor: torch.Tensor, a: float = 0.0, b: float = 1.0,
     """
     if not _ours(tensor, "uniform_"):
         return _TORCH["uniform_"](tensor, a, b, generator)
-    _fill(tensor, _core.UNIFORM, lambda code: _checks.uniform_params(a, b, code, ("a", "b")),
-          generator, seed, threads)
+    _fill(tensor, _core.UNIFORM, lambda code: _uniform_params(a, b, code), generator, seed,
+          threads)
     return tensor
 
 
@@ -232,8 +318,8 @@ def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0,
     """
     if not _ours(tensor, "normal_"):
         return _TORCH["normal_"](tensor, mean, std, generator)
-    _fill(tensor, _core.NORMAL, lambda code: _checks.normal_params(mean, std, code), generator,
-          seed, threads)
+    _fill_normal(tensor, _checks.as_real(mean, "mean"), _normal_std(std), generator, seed,
+                 threads)
     return tensor
 
 
@@ -256,7 +342,21 @@ def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: 
     """
     if not _ours(tensor, "trunc_normal_"):
         return _TORCH["trunc_normal_"](tensor, mean, std, a, b, generator)
-    _fill(tensor, _core.TRUNCNORM, lambda code: _checks.truncnorm_params(mean, std, a, b, code),
+    sd, lo, hi = _checks.as_real(std, "std"), _checks.as_real(a, "a"), _checks.as_real(b, "b")
+    if sd == 0:
+        raise InitZeroDivisionError("float division by zero: trunc_normal_ divides by std, "
+                                    "which is 0")
+    if lo > hi:
+        raise InitArgumentError(f"trunc_normal_ expects a <= b, but found a={lo:g} > b={hi:g}")
+    if lo == hi:   # torch's values: all a
+        if not abs(lo) <= _checks.MAX_VALUE[_TYPES[tensor.dtype]]:
+            raise InitArgumentError(f"value cannot be converted to type "
+                                    f"{_TORCH_TYPE_NAMES[_TYPES[tensor.dtype]]} without overflow")
+        _check_writable(tensor)
+        with torch.no_grad():
+            tensor.fill_(lo)
+        return tensor
+    _fill(tensor, _core.TRUNCNORM, lambda code: _checks.truncnorm_params(mean, sd, lo, hi, code),
           generator, seed, threads)
     return tensor
 
@@ -277,10 +377,10 @@ def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0,
     if not _ours(tensor, "xavier_uniform_"):
         return _TORCH["xavier_uniform_"](tensor, gain, generator)
     fan_in, fan_out = _torch_fans(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = _checks.as_real(gain, "gain") * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
-    _fill(tensor, _core.UNIFORM, lambda code: _checks.uniform_params(-a, a, code, ("-a", "a")),
-          generator, seed, threads)
+    _fill(tensor, _core.UNIFORM, lambda code: _uniform_params(-a, a, code), generator, seed,
+          threads)
     return tensor
 
 
@@ -300,9 +400,8 @@ def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0,
     if not _ours(tensor, "xavier_normal_"):
         return _TORCH["xavier_normal_"](tensor, gain, generator)
     fan_in, fan_out = _torch_fans(tensor)
-    std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    _fill(tensor, _core.NORMAL, lambda code: _checks.normal_params(0.0, std, code), generator,
-          seed, threads)
+    std = _checks.as_real(gain, "gain") * math.sqrt(2.0 / float(fan_in + fan_out))
+    _fill_normal(tensor, 0.0, _normal_std(std), generator, seed, threads)
     return tensor
 
 
@@ -317,7 +416,13 @@ def _kaiming_std(tensor: torch.Tensor, a: float, mode: str, nonlinearity: str) -
         raise ValueError(f"Mode {mode} not supported, please use one of {valid_modes}")
     fan_in, fan_out = _torch_fans(tensor)
     fan = fan_in if mode == "fan_in" else fan_out
-    return calculate_gain(nonlinearity, a) / math.sqrt(fan)
+    # torch's own gain: its errors and its NaN for a NaN slope (which the fill
+    # then refuses as torch does), where xavier.calculate_gain refuses the slope
+    try:
+        gain = torch.nn.init.calculate_gain(nonlinearity, a)  # type: ignore[arg-type]
+    except OverflowError as e:
+        raise InitOverflowError(f"{e} (kaiming's gain squares negative_slope={a!r})") from None
+    return gain / math.sqrt(fan)
 
 
 def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
@@ -341,9 +446,8 @@ def kaiming_uniform_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
     if std is None:
         return tensor
     bound = math.sqrt(3.0) * std
-    _fill(tensor, _core.UNIFORM,
-          lambda code: _checks.uniform_params(-bound, bound, code, ("-bound", "bound")),
-          generator, seed, threads)
+    _fill(tensor, _core.UNIFORM, lambda code: _uniform_params(-bound, bound, code), generator,
+          seed, threads)
     return tensor
 
 
@@ -366,8 +470,7 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
     std = _kaiming_std(tensor, a, mode, nonlinearity)
     if std is None:
         return tensor
-    _fill(tensor, _core.NORMAL, lambda code: _checks.normal_params(0.0, std, code), generator,
-          seed, threads)
+    _fill_normal(tensor, 0.0, _normal_std(std), generator, seed, threads)
     return tensor
 
 
