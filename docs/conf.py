@@ -44,7 +44,10 @@ exclude_patterns = ["_build"]
 # API pages whose module cannot be imported here are left out, and so are their
 # toctree entries (with the warning that says so, and only that one, silenced).
 suppress_warnings: list = []
-_OPTIONAL_API = {"api/torch": "torch", "api/dask": "dask.array"}
+# Keras 3 needs a backend named before its import (TensorFlow is not assumed)
+os.environ.setdefault("KERAS_BACKEND", "jax")
+_OPTIONAL_API = {"api/torch": "torch", "api/dask": "dask.array", "api/jax": "jax",
+                 "api/keras": "xavier.keras"}
 for _page, _module in _OPTIONAL_API.items():
     try:
         importlib.import_module(_module)

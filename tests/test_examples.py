@@ -63,7 +63,11 @@ FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})\s*([^\s`{]*)(.*)$")
 OPTIONAL = {"torch": "torch", "transformers": "transformers", "dask": "dask.array",
             "distributed": "distributed", "zarr": "zarr", "safetensors": "safetensors",
             "ml_dtypes": "ml_dtypes", "matplotlib": "matplotlib", "scipy": "scipy",
-            "tqdm": "tqdm", "xavier.torch": "torch", "xavier.dask": "dask.array"}
+            "tqdm": "tqdm", "xavier.torch": "torch", "xavier.dask": "dask.array",
+            "jax": "jax", "flax": "flax", "keras": "keras", "xavier.jax": "jax",
+            "xavier.keras": "keras"}
+# Keras 3 needs a backend named before its import (as the pages' examples set it)
+os.environ.setdefault("KERAS_BACKEND", "jax")
 
 
 @dataclass
