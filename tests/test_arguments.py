@@ -215,6 +215,65 @@ def test_real_arguments(case, value, dtype):
         _check_values(out, bounds(value) if bounds else None)
 
 
+# Every parameter of a sampler at once, from magnitudes across the output
+# types' ranges (one argument at a time, above, leaves the others at their
+# defaults and misses combinations: a mean and std beyond float32 whose
+# truncated interval lies within it gave NaN).
+MAGNITUDES = [0.0, 1e-300, 1e-45, 1e-30, 1e-5, 0.5, 1.0, 2.0, 12.0, 6e4, 1e5, 1e30, 1e38,
+              3e38, 3.4e38, 1e39, 1e300, 1.7e308]
+signed = st.sampled_from(MAGNITUDES).flatmap(lambda m: st.sampled_from([m, -m]))
+JOINT = {
+    "uniform": (2, lambda v: xavier.uniform((257,), v[0], v[1], seed=1, dtype=v[-1]),
+                lambda v: (v[0], v[1])),
+    "normal": (2, lambda v: xavier.normal((257,), v[0], v[1], seed=1, dtype=v[-1]), None),
+    "truncated_normal": (4, lambda v: xavier.truncated_normal((257,), *v[:4], seed=1,
+                                                              dtype=v[-1]),
+                         lambda v: (v[2], v[3])),
+}
+
+
+try:
+    from ml_dtypes import finfo as _finfo   # NumPy's finfo does not know bfloat16
+except ImportError:
+    _finfo = np.finfo
+
+
+def test_truncated_normal_at_every_scale_gives_values_in_range_or_a_named_error():
+    """mean, std, a and b at one scale, the interval a few std from the mean so
+    that it holds mass whatever the scale (independent draws rarely do): every
+    scale, every output type, means and stds beyond the type's range."""
+    zs = [-13.0, -3.0, -1.0, -0.9, -0.7, -0.3, 0.0, 2.0, 13.0]
+    for dtype in DTYPES:
+        for scale in [m for m in MAGNITUDES if m]:
+            for mean_f, std_f in [(0.0, 1.0), (1.0, 1.0), (-1.0, 3.0), (3.0, 0.1), (0.3, 1.0)]:
+                mean, std = mean_f * scale, std_f * scale
+                for za, zb in zip(zs, zs[1:] + [math.inf]):
+                    v = (mean, std, mean + std * za, mean + std * zb if zb < 99 else zb)
+                    out = _outcome(lambda: xavier.truncated_normal(
+                        (64,), *v, seed=1, dtype=dtype), ("mean", "std", "a", "b"))
+                    if out is None:
+                        continue
+                    _check_values(out, (v[2], v[3]))
+                    # sampled, not clipped to a bound: where the type resolves the
+                    # interval and the std, 64 values are not all one
+                    info = _finfo(out.dtype)
+                    lo, hi = (float(np.asarray(x, out.dtype)) for x in v[2:])
+                    if min(std, hi - lo) > 2**10 * float(info.tiny) and hi - lo > 2**10 * float(
+                            info.eps) * max(abs(lo), abs(hi)):
+                        assert np.unique(out).size > 1, (v, dtype, out[:4])
+
+
+@hypothesis_settings(300, HealthCheck.data_too_large)
+@given(values=st.lists(signed, min_size=4, max_size=4), dtype=st.sampled_from(DTYPES))
+@pytest.mark.parametrize("name", sorted(JOINT))
+def test_joint_extreme_parameters_give_values_in_range_or_a_named_error(name, values, dtype):
+    nargs, call, bounds = JOINT[name]
+    v = (*values[:nargs], dtype)
+    out = _outcome(lambda: call(v), ("low", "high", "mean", "std", "a", "b"))
+    if out is not None:
+        _check_values(out, bounds(v) if bounds else None)
+
+
 @SETTINGS
 @given(value=reals)
 def test_calculate_gain_param(value):

@@ -186,6 +186,9 @@ MAX_VALUE = {_core.F32: float(np.finfo(np.float32).max), _core.F64: float(np.fin
               _core.F16: float(np.finfo(np.float16).max), _core.BF16: float.fromhex("0x1.fep127")}
 COMPUTE_MAX = {_core.F32: MAX_VALUE[_core.F32], _core.F64: MAX_VALUE[_core.F64],
                 _core.F16: MAX_VALUE[_core.F32], _core.BF16: MAX_VALUE[_core.F32]}
+# The type each output type's values are computed in.
+COMPUTE_CODE = {_core.F32: _core.F32, _core.F64: _core.F64, _core.F16: _core.F32,
+                _core.BF16: _core.F32}
 
 
 
@@ -233,6 +236,15 @@ def truncnorm_params(mean: object, std: object, a: object, b: object,
             raise ValueError(
                 f"[a, b] = [{lo}, {hi}] holds {mass:.3g} of the normal(mean={mu}, std={sd}) "
                 "mass; it must hold at least 2**-40 (bounds within about 7 std of the mean)")
+    # The kernel computes mean + sd * z in the compute type, z in [alpha, beta]
+    # (and within the reach): mean and sd * z must fit there, or the values
+    # would be NaN (inf - inf) or clipped to a bound instead of sampled.
+    zmax = _TRUNC_REACH if sd == 0 else min(_TRUNC_REACH, max(abs(lo - mu), abs(hi - mu)) / sd)
+    top = COMPUTE_MAX[code]
+    if abs(mu) > top or sd > top or sd * zmax > top:
+        raise ValueError(f"mean, std and the bounds' distance from the mean (up to 12 std) "
+                         f"must fit in {TYPE_NAMES[COMPUTE_CODE[code]]}, where {TYPE_NAMES[code]} "
+                         f"values are computed: mean={mu}, std={sd}, a={lo}, b={hi}")
     reach_lo, reach_hi = max(lo, mu - _TRUNC_REACH * sd), min(hi, mu + _TRUNC_REACH * sd)
     if max(abs(reach_lo), abs(reach_hi)) > MAX_VALUE[code]:
         raise ValueError(f"mean, std, a and b would overflow {TYPE_NAMES[code]}: "
