@@ -245,8 +245,10 @@ def _fill_normal(tensor: torch.Tensor, mean: float, std: float,
     if params is not None:
         _fill(tensor, _core.NORMAL, lambda code: params, generator, seed, threads)
         return
-    # as torch's kernel computes: in float32 (float64 for float64 tensors), the
-    # parameters rounded to it first, then rounded to the tensor's dtype
+    # as torch's kernel computes: a fused multiply-add in float32 (float64 for
+    # float64 tensors) on the parameters rounded to it, then rounded to the
+    # tensor's dtype.  A float32 z times a float32 std is exact in float64, so
+    # there the float64 sum rounds once, as the fused operation does.
     opmath = np.float64 if tensor.dtype == torch.float64 else np.float32
     with np.errstate(over="ignore"):
         mean_c, std_c = float(opmath(mean)), float(opmath(std))
@@ -254,7 +256,7 @@ def _fill_normal(tensor: torch.Tensor, mean: float, std: float,
     _fill(z, _core.NORMAL, lambda code: (0.0, 1.0), generator, seed, threads)
     _check_writable(tensor)
     with torch.no_grad():
-        tensor.copy_(z.mul_(std_c).add_(mean_c))
+        tensor.copy_(z.double().mul_(std_c).add_(mean_c))
 
 
 def _fill(tensor: torch.Tensor, dist: int, params_of: _checks.ParamsOf,
