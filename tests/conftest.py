@@ -24,6 +24,13 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
+
+# Child Pythons of this session import the installed xavier, as users do, even
+# when started in the clone's root (pytest's own folder in CI): there the
+# source folder, which has no built core, would shadow it.  Python 3.11 and
+# newer then leave the working folder off sys.path; tests also start their
+# children outside the tree where they can.
+os.environ["PYTHONSAFEPATH"] = "1"
 # what the build reads: a change to any of them, or to these variables, makes a new build
 HOOKS_SOURCES = [TESTS / "_hooks.pyx", TESTS / "hooks.c", TESTS / "hooks.h",
                  ROOT / "src" / "vmath.h", ROOT / "src" / "kernels_bf16_avx512.h",

@@ -9,6 +9,7 @@ import inspect
 import math
 import subprocess
 import sys
+import tempfile
 import textwrap
 import warnings
 
@@ -117,7 +118,8 @@ def test_without_jax_the_import_says_what_to_install():
         except ModuleNotFoundError as e:
             print(e.name, e, sep="|")
         """)
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                       cwd=tempfile.gettempdir())   # outside the source tree
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "jax|xavier.jax needs JAX: pip install 'xavier-init[jax]'"
 

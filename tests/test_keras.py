@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 import numpy as np
@@ -22,6 +23,7 @@ import pytest
 from xavier import initializers as xi
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OUTSIDE = tempfile.gettempdir()   # children import the installed xavier
 SUITE = os.path.join(ROOT, "tests", "keras_suite", "keras_random_initializers.py")
 BACKENDS = ("jax", "torch")
 INNER = os.environ.get("XAVIER_KERAS_INNER") == "1"    # the other backend's run
@@ -65,7 +67,7 @@ def numpy_of(x):
 
 def run_python(code, backend=None, timeout=120):
     env = dict(os.environ, KERAS_BACKEND=backend or BACKEND)
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=OUTSIDE, env=env,
                           capture_output=True, text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     return proc.stdout
@@ -77,13 +79,13 @@ def run_python(code, backend=None, timeout=120):
 def test_import_without_keras():
     proc = subprocess.run(
         [sys.executable, "-c", "import sys; sys.modules['keras'] = None; import xavier.keras"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+        cwd=OUTSIDE, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1
     assert "ModuleNotFoundError: xavier.keras needs Keras 3: pip install 'xavier-init[keras]'" \
         in proc.stderr
     # xavier.initializers stays NumPy-only
     proc = subprocess.run([sys.executable, "-c", "import sys, xavier.initializers; "
-                           "assert 'keras' not in sys.modules"], cwd=ROOT, timeout=60)
+                           "assert 'keras' not in sys.modules"], cwd=OUTSIDE, timeout=60)
     assert proc.returncode == 0
 
 
