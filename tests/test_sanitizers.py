@@ -66,7 +66,7 @@ def test_core_tests_under_asan_and_ubsan(tmp_path):
                ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1",
                UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1",
                XAVIER_HYPOTHESIS_EXAMPLES="25", XAVIER_SKIP_SANITIZERS="1")
-    env.pop("PYTHONPATH", None)
+    env["PYTHONPATH"] = str(tmp_path)   # the sanitized copy, not the installed package
     check = subprocess.run(
         [sys.executable, "-c", "import xavier, sys; print(xavier.__file__)"],
         cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300)

@@ -379,7 +379,9 @@ def test_build_without_openmp_warns_and_gives_the_same_values(tmp_path):
     """What a compiler without OpenMP (Apple clang) gets: a single-threaded
     build, a warning, and the same stream."""
     copy_source_tree(tmp_path)
-    env = dict(os.environ, XAVIER_NO_OPENMP="", PYTHONWARNINGS="always")
+    # (PYTHONPATH: the child imports this copy, not the installed package)
+    env = dict(os.environ, XAVIER_NO_OPENMP="", PYTHONWARNINGS="always",
+               PYTHONPATH=str(tmp_path))
     # pretend -fopenmp is missing: the probe fails, the build warns and goes on
     env["CC"] = f"{sys.executable} {ROOT / 'tests' / 'support' / 'cc_without_openmp.py'}"
     res = subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"],
@@ -393,7 +395,8 @@ def test_build_without_openmp_warns_and_gives_the_same_values(tmp_path):
         " 'u': xavier.glorot_uniform((300, 700), seed=9).tolist(),"
         " 'n': xavier.glorot_normal((300, 700), seed=9, threads=4).tolist()}))\n"
     )
-    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    res = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                         text=True, env=env)
     assert res.returncode == 0, res.stderr
     got = json.loads(res.stdout)
     assert got["omp"] is False and got["threads"] == 1
