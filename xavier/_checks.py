@@ -207,9 +207,15 @@ def uniform_params(low: object, high: object, code: int,
     return lo, hi
 
 
+def normal_fits(mu: float, sd: float, code: int) -> bool:
+    """True if every N(mu, sd**2) value of the samplers fits output type `code`
+    (False for a NaN or infinite mean or std)."""
+    return abs(mu) + _NORMAL_REACH * sd <= MAX_VALUE[code]
+
+
 def normal_params(mean: object, std: object, code: int) -> Tuple[float, float]:
     mu, sd = check_real(mean, "mean"), check_nonneg(std, "std")
-    if abs(mu) + _NORMAL_REACH * sd > MAX_VALUE[code]:
+    if not normal_fits(mu, sd, code):
         raise ValueError(f"mean and std would overflow {TYPE_NAMES[code]}: mean={mu}, std={sd}")
     return mu, sd
 

@@ -208,11 +208,12 @@ _TORCH_TYPE_NAMES = {_core.F32: "float", _core.F64: "double", _core.F16: "c10::H
 
 def _uniform_params(a: object, b: object, code: int) -> Tuple[float, float]:
     """(a, b) of U[a, b) checked as ``torch.Tensor.uniform_`` checks them."""
-    lo, hi = _checks.as_real(a, "a"), _checks.as_real(b, "b")
+    lo, hi = _real(a, "a"), _real(b, "b")
     top = _checks.MAX_VALUE[code]
-    for name, v in (("from", lo), ("to", hi)):
-        if not abs(v) <= top:
-            raise InitArgumentError(f"{name} is out of bounds for {_TORCH_TYPE_NAMES[code]}")
+    if not -top <= lo <= top:
+        raise InitArgumentError(f"from is out of bounds for {_TORCH_TYPE_NAMES[code]}")
+    if not -top <= hi <= top:
+        raise InitArgumentError(f"to is out of bounds for {_TORCH_TYPE_NAMES[code]}")
     if lo > hi:
         raise InitArgumentError(f"uniform_ expects to return a [from, to) range, but found "
                                 f"from={lo:g} > to={hi:g}")
@@ -220,12 +221,16 @@ def _uniform_params(a: object, b: object, code: int) -> Tuple[float, float]:
         raise InitArgumentError(
             f"uniform_ expects to-from <= std::numeric_limits<{_TORCH_TYPE_NAMES[code]}>::max(), "
             f"but found to={hi:g} and from={lo:g} which result in to-from to exceed the limit")
-    return _checks.uniform_params(lo, hi, code, ("a", "b"))
+    return lo, hi   # (what _checks.uniform_params checks, in torch's words)
+
+
+def _real(value: object, name: str) -> float:
+    return value if type(value) is float else _checks.as_real(value, name)
 
 
 def _normal_std(std: object) -> float:
     """`std` checked as ``torch.Tensor.normal_`` checks it (>= 0, not NaN)."""
-    sd = _checks.as_real(std, "std")
+    sd = _real(std, "std")
     if not sd >= 0.0:
         raise InitArgumentError(f"normal expects std >= 0.0, but found std {sd:g}")
     return sd
@@ -238,12 +243,8 @@ def _fill_normal(tensor: torch.Tensor, mean: float, std: float,
     cannot take (an infinite or NaN mean, an infinite std, values beyond the
     dtype) gets torch's arithmetic instead, mean + std * z on a standard
     normal z: infinities and NaNs where torch gives them."""
-    try:
-        params = _checks.normal_params(mean, std, _TYPES[tensor.dtype])
-    except ValueError:
-        params = None
-    if params is not None:
-        _fill(tensor, _core.NORMAL, lambda code: params, generator, seed, threads)
+    if _checks.normal_fits(mean, std, _TYPES[tensor.dtype]):
+        _fill(tensor, _core.NORMAL, lambda code: (mean, std), generator, seed, threads)
         return
     # as torch's kernel computes: a fused multiply-add in float32 (float64 for
     # float64 tensors) on the parameters rounded to it, then rounded to the
@@ -266,7 +267,7 @@ def _fill(tensor: torch.Tensor, dist: int, params_of: _checks.ParamsOf,
     try:
         params = params_of(code)
     except ValueError as e:
-        if isinstance(e, (InitArgumentError, InitZeroDivisionError)):
+        if isinstance(e, InitArgumentError):
             raise
         raise InitArgumentError(str(e)) from None
     nthreads = _checks.check_threads(threads)
@@ -320,8 +321,7 @@ def normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0,
     """
     if not _ours(tensor, "normal_"):
         return _TORCH["normal_"](tensor, mean, std, generator)
-    _fill_normal(tensor, _checks.as_real(mean, "mean"), _normal_std(std), generator, seed,
-                 threads)
+    _fill_normal(tensor, _real(mean, "mean"), _normal_std(std), generator, seed, threads)
     return tensor
 
 
@@ -344,7 +344,7 @@ def trunc_normal_(tensor: torch.Tensor, mean: float = 0.0, std: float = 1.0, a: 
     """
     if not _ours(tensor, "trunc_normal_"):
         return _TORCH["trunc_normal_"](tensor, mean, std, a, b, generator)
-    sd, lo, hi = _checks.as_real(std, "std"), _checks.as_real(a, "a"), _checks.as_real(b, "b")
+    sd, lo, hi = _real(std, "std"), _real(a, "a"), _real(b, "b")
     if sd == 0:
         raise InitZeroDivisionError("float division by zero: trunc_normal_ divides by std, "
                                     "which is 0")
@@ -379,7 +379,7 @@ def xavier_uniform_(tensor: torch.Tensor, gain: float = 1.0,
     if not _ours(tensor, "xavier_uniform_"):
         return _TORCH["xavier_uniform_"](tensor, gain, generator)
     fan_in, fan_out = _torch_fans(tensor)
-    std = _checks.as_real(gain, "gain") * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = _real(gain, "gain") * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
     _fill(tensor, _core.UNIFORM, lambda code: _uniform_params(-a, a, code), generator, seed,
           threads)
@@ -402,7 +402,7 @@ def xavier_normal_(tensor: torch.Tensor, gain: float = 1.0,
     if not _ours(tensor, "xavier_normal_"):
         return _TORCH["xavier_normal_"](tensor, gain, generator)
     fan_in, fan_out = _torch_fans(tensor)
-    std = _checks.as_real(gain, "gain") * math.sqrt(2.0 / float(fan_in + fan_out))
+    std = _real(gain, "gain") * math.sqrt(2.0 / float(fan_in + fan_out))
     _fill_normal(tensor, 0.0, _normal_std(std), generator, seed, threads)
     return tensor
 
