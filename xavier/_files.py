@@ -27,7 +27,7 @@ import socket
 import struct
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Protocol, Sequence, Tuple
 
 import numpy as np
 
@@ -45,6 +45,32 @@ class Tensor:
     name: str
     request: Request
     key: np.ndarray
+
+    # what Streamer asks of what it writes
+    @property
+    def size(self) -> int:
+        return self.request.size
+
+    @property
+    def itemsize(self) -> int:
+        return int(self.request.storage.itemsize)
+
+    def fill_range(self, buf: np.ndarray, start: int, threads: int) -> None:
+        """Elements ``[start, start + n)`` of the tensor into the bytes `buf`."""
+        self.request.fill_range(buf.view(self.request.storage), start, self.key, threads)
+
+
+class Chunked(Protocol):
+    """What a Streamer writes: `size` elements of `itemsize` bytes each,
+    produced in ranges by `fill_range`."""
+
+    @property
+    def size(self) -> int: ...
+
+    @property
+    def itemsize(self) -> int: ...
+
+    def fill_range(self, buf: np.ndarray, start: int, threads: int) -> None: ...
 
 
 # ---- headers ----------------------------------------------------------------
@@ -409,7 +435,7 @@ class Streamer:
             buf = self._bufs[i] = np.empty(-(-nbytes // 8), dtype=np.uint64)
         return buf.view(np.uint8)[:nbytes]
 
-    def write(self, out: StagedFile, tensors: Sequence[Tensor],
+    def write(self, out: StagedFile, tensors: Sequence[Chunked],
               prefix: Sequence[bytes] = ()) -> None:
         """`prefix` (headers) and then each tensor's data, into `out`."""
         with ThreadPoolExecutor(1, thread_name_prefix="xavier-writer") as pool:
@@ -418,9 +444,8 @@ class Streamer:
                 for data in prefix:
                     out.write(memoryview(data))
                 for i, (tensor, start, n) in enumerate(self._chunks(tensors)):
-                    req = tensor.request
-                    buf = self._buffer(i % 2, n * req.storage.itemsize)
-                    req.fill_range(buf.view(req.storage), start, tensor.key, self.threads)
+                    buf = self._buffer(i % 2, n * tensor.itemsize)
+                    tensor.fill_range(buf, start, self.threads)
                     if pending is not None:
                         pending.result()
                         self._report(pending)
@@ -442,12 +467,12 @@ class Streamer:
         if self.progress is not None:
             self.progress(getattr(done, "nbytes"))
 
-    def _chunks(self, tensors: Sequence[Tensor]) -> Iterator[Tuple[Tensor, int, int]]:
+    def _chunks(self, tensors: Sequence[Chunked]) -> Iterator[Tuple[Chunked, int, int]]:
         """(tensor, first element, element count) of each chunk, in file order."""
         for t in tensors:
-            per = max(1, self.chunk_bytes // t.request.storage.itemsize)
-            for start in range(0, t.request.size, per):
-                yield t, start, min(per, t.request.size - start)
+            per = max(1, self.chunk_bytes // t.itemsize)
+            for start in range(0, t.size, per):
+                yield t, start, min(per, t.size - start)
 
 
 def output_bytes(fmt: str, tensors: Sequence[Tensor], metadata: Dict[str, str]) -> int:

@@ -30,7 +30,8 @@ import math
 import threading
 import types
 import warnings
-from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple, cast
+from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Set, Tuple,
+                    Union, cast)
 
 import numpy as np
 
@@ -49,8 +50,13 @@ from ._seeds import SeedLike, as_seed_sequence, named_seed, seed_key
 from ._fans import compute_fans
 from ._presets import PRESETS, check_truncated, scaled_dist
 
+if TYPE_CHECKING:
+    import os
+
+    from ._checkpoint import Checkpoint
+
 __all__ = ["InitArgumentError", "InitOverflowError", "InitZeroDivisionError", "fast_init",
-           "init_",
+           "init_", "save_init",
            "kaiming_normal_", "kaiming_uniform_", "normal_", "trunc_normal_", "uniform_",
            "xavier_normal_", "xavier_uniform_"]
 
@@ -64,8 +70,12 @@ _TYPES = {torch.float32: _core.F32, torch.float64: _core.F64, torch.float16: _co
 # which run torch's function whether or not a fast_init block is active.
 _NAMES = ("uniform_", "normal_", "trunc_normal_", "xavier_uniform_", "xavier_normal_",
           "kaiming_uniform_", "kaiming_normal_")
+# torch.nn.init's other samplers: torch's inside fast_init too, but a build
+# that save_init records computes them on the CPU (torch's code skips meta
+# tensors, where the build on the CPU would draw values).
+_TORCH_ONLY = ("orthogonal_", "sparse_", "eye_", "dirac_")
 _FUNCTIONS: Dict[str, Callable[..., torch.Tensor]] = {
-    name: getattr(torch.nn.init, name) for name in _NAMES}
+    name: getattr(torch.nn.init, name) for name in _NAMES + _TORCH_ONLY}
 
 
 def _copy_function(fn: Callable[..., torch.Tensor]) -> Callable[..., torch.Tensor]:
@@ -97,7 +107,8 @@ def _draw_seed(generator: Optional[torch.Generator]) -> int:
     try:
         words = _seed_words.tensor
     except AttributeError:
-        words = _seed_words.tensor = torch.empty(2, dtype=torch.int64)
+        # (on the CPU whatever device a surrounding torch.device block sets)
+        words = _seed_words.tensor = torch.empty(2, dtype=torch.int64, device="cpu")
         _seed_words.array = words.numpy()
     words.random_(generator=g)
     drawn: List[int] = _seed_words.array.tolist()
@@ -113,13 +124,20 @@ _increment_version: Callable[[Tuple[torch.Tensor, ...]], None] = getattr(
 
 
 _has_torch_function = torch.overrides.has_torch_function_variadic
+# Tensor types that do not override torch functions (an active
+# TorchFunctionMode, such as a torch.device block, does not send these to torch)
+_PLAIN = (torch.Tensor, torch.nn.Parameter)
 
 
 def _ours(tensor: object, name: str) -> bool:
     """True if this module fills `tensor`; False sends it to torch's function."""
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
-    if _has_torch_function(tensor) or tensor.layout is not torch.strided:
+    if tensor.is_meta and _local.recorder is not None and _local.depth > 0:
+        # a build recorded by save_init: meta tensors stand for CPU ones
+        return type(tensor) in _PLAIN and tensor.dtype in _TYPES and not tensor.is_neg()
+    if (type(tensor) not in _PLAIN and _has_torch_function(tensor)) \
+            or tensor.layout is not torch.strided:
         return False
     if not tensor.is_cpu:
         with _warn_lock:
@@ -167,9 +185,16 @@ def _write(tensor: torch.Tensor, kind: int, params: Tuple[float, ...], key: np.n
     views and its base) as torch's in-place ops do: autograd then refuses a
     backward through a graph that saved the old values, instead of silently
     using the new ones.  Inference tensors have no counter; torch skips them.
+    A meta tensor in a build that save_init records gets its stream recorded.
 
     A contiguous, aligned tensor is written at its address (a NumPy view
     costs more than filling a bias-sized tensor), others through a view."""
+    if tensor.is_meta:
+        recorder = _local.recorder
+        assert recorder is not None   # (_ours takes meta tensors only then)
+        recorder.fill(tensor, kind, params, key,
+                      lambda cpu: _write(cpu, kind, params, key, nthreads))
+        return
     address = tensor.data_ptr()
     if tensor.is_contiguous() and address % tensor.element_size() == 0:
         _core.fill_address(address, tensor.numel(), key, kind, params, nthreads)
@@ -476,10 +501,27 @@ def kaiming_normal_(tensor: torch.Tensor, a: float = 0, mode: str = "fan_in",
     return tensor
 
 
+def _torch_only(name: str) -> Callable[..., torch.Tensor]:
+    """torch.nn.init.<name> inside fast_init: torch's function (on a meta
+    tensor of a recorded build, run on the CPU tensor it stands for)."""
+    original = _TORCH[name]
+
+    def run(tensor: torch.Tensor, *args: Any, threads: Optional[int] = None,
+            **kwargs: Any) -> torch.Tensor:
+        recorder = _local.recorder
+        if recorder is not None and isinstance(tensor, torch.Tensor) and tensor.is_meta:
+            result: torch.Tensor = recorder.call_on_cpu(original, name, (tensor, *args), kwargs)
+            return result
+        return original(tensor, *args, **kwargs)
+
+    return run
+
+
 _OURS: Dict[str, Callable[..., torch.Tensor]] = {
     "uniform_": uniform_, "normal_": normal_, "trunc_normal_": trunc_normal_,
     "xavier_uniform_": xavier_uniform_, "xavier_normal_": xavier_normal_,
-    "kaiming_uniform_": kaiming_uniform_, "kaiming_normal_": kaiming_normal_}
+    "kaiming_uniform_": kaiming_uniform_, "kaiming_normal_": kaiming_normal_,
+    **{name: _torch_only(name) for name in _TORCH_ONLY}}
 
 
 # ---- fast_init ---------------------------------------------------------------------------
@@ -487,6 +529,7 @@ _OURS: Dict[str, Callable[..., torch.Tensor]] = {
 class _Local(threading.local):
     depth = 0
     threads: Optional[int] = None
+    recorder: Any = None     # the _record.Recorder of a save_init build in this thread
 
 
 _local = _Local()
@@ -512,7 +555,7 @@ def _dispatcher(name: str) -> Callable[..., torch.Tensor]:
     return dispatch
 
 
-_DISPATCH = {name: _dispatcher(name) for name in _NAMES}
+_DISPATCH = {name: _dispatcher(name) for name in _FUNCTIONS}
 
 # The trampolines: code that calls _DISPATCH[name], found under _HOOK in the
 # globals of torch's function (torch.nn.init's, for the time of the block),
@@ -528,7 +571,7 @@ def _trampoline(name: str) -> types.CodeType:
     return code
 
 
-_TRAMPOLINES = {name: _trampoline(name) for name in _NAMES}
+_TRAMPOLINES = {name: _trampoline(name) for name in _FUNCTIONS}
 
 
 # Tensor methods that model code calls directly (e.g. Hugging Face models'
@@ -766,3 +809,77 @@ def init_(module: torch.nn.Module, scheme: str = "glorot_uniform", *, seed: Seed
             if target is not p:
                 p.copy_(target)
     return module
+
+
+# ---- save_init ---------------------------------------------------------------------------
+
+def save_init(model: Callable[[], torch.nn.Module], path: Union[str, "os.PathLike[str]"], *,
+              seed: int, dtype: Optional[torch.dtype] = None,
+              max_shard_size: Union[int, str] = "50GB", threads: Optional[int] = None,
+              force: bool = False, progress: Optional[Callable[[int], None]] = None,
+              chunk_bytes: int = 64 * 2**20) -> "Checkpoint":
+    """Write the initial checkpoint of the model that `model()` builds,
+    without building it in memory.
+
+    The model is built on the ``meta`` device (no memory) inside a recorder
+    and :func:`fast_init`; what its own initialization code does to each
+    parameter and persistent buffer is recorded, then streamed to disk in
+    chunks, in parallel: the values are, bit for bit, those of
+    ``torch.manual_seed(seed)`` followed by ``with fast_init(): model()`` on
+    the CPU.  What the recorder cannot stream (``orthogonal_``, a
+    ``copy_`` from another tensor, buffers computed by arbitrary code) is
+    computed by torch on the CPU, one tensor at a time, kept in a temporary
+    file, and listed in the result's ``fallbacks``.
+
+    The directory `path` gets Hugging Face's layout: ``model.safetensors``,
+    or shards ``model-0000k-of-0000n.safetensors`` with
+    ``model.safetensors.index.json``; for a ``transformers`` model also its
+    ``config.json`` (and ``generation_config.json``), tied weights stored
+    once, as ``save_pretrained`` writes them, so ``from_pretrained(path)``
+    loads it.  For other modules, every state-dict entry is stored (tied
+    ones twice), so ``load_state_dict(..., strict=True)`` takes the loaded
+    tensors.  The directory appears complete or not at all.
+
+    Parameters
+    ----------
+    model : callable
+        Builds the model, e.g. ``lambda: LlamaForCausalLM(config)``.
+    path : str or path
+        The output directory (must not exist, unless `force`).
+    seed : int
+        ``torch.manual_seed``'s seed for the build; torch's generator is
+        left as it was.
+    dtype : torch.dtype, optional
+        Store floating tensors in this dtype (cast, as ``model.to(dtype)``).
+    max_shard_size : int or str
+        Shard size limit, e.g. ``"5GB"`` (default ``"50GB"``, as
+        transformers 5).
+    threads : int, optional
+        Sampler threads.
+    force : bool
+        Replace an existing directory (atomically).
+    progress : callable, optional
+        Called with the number of bytes written, as they are.
+    chunk_bytes : int
+        Generation chunk; peak memory holds about two.
+
+    Returns
+    -------
+    Checkpoint
+        ``path``, ``files``, ``tensors``, ``total_size`` (bytes of tensor
+        data), ``seed``, ``fallbacks`` (tensor name: why torch computed it)
+        and ``seconds``.
+
+    Examples
+    --------
+    >>> import tempfile, os, torch, xavier.torch
+    >>> out = os.path.join(tempfile.mkdtemp(), "mlp")
+    >>> ckpt = xavier.torch.save_init(lambda: torch.nn.Sequential(
+    ...     torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)), out, seed=0)
+    >>> ckpt.files, ckpt.tensors
+    (['model.safetensors'], 4)
+    """
+    from ._checkpoint import save_init as save
+
+    return save(model, path, seed=seed, dtype=dtype, max_shard_size=max_shard_size,
+                threads=threads, force=force, progress=progress, chunk_bytes=chunk_bytes)

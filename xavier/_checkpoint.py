@@ -1,0 +1,351 @@
+"""A model's initial checkpoint, streamed to disk from its own definition.
+
+:func:`save_init` builds the model under :class:`~xavier._record.Recorder`
+(on the meta device, inside ``fast_init``, after ``torch.manual_seed``),
+then writes every tensor of its state dict, chunk by chunk, into the layout
+that Hugging Face's ``save_pretrained`` writes and ``from_pretrained`` reads:
+``model.safetensors``, or shards ``model-0000k-of-0000n.safetensors`` with
+``model.safetensors.index.json``, plus the configuration files of a
+Hugging Face model.  The directory appears whole (a hidden staging directory
+renamed into place) or not at all.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+
+import numpy as np
+import torch
+
+from . import _checks, _core
+from ._files import (Progress, StagedFile, Streamer, _rename_dir, check_free_space,
+                     partial_name, remove_stale_partials, sync_dir)
+from ._record import Record, Recorder
+from ._version import __version__
+
+# torch dtypes and their names in safetensors headers
+SAFETENSORS_DTYPES = {
+    torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
+    torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
+    torch.uint8: "U8", torch.bool: "BOOL", torch.uint16: "U16", torch.uint32: "U32",
+    torch.uint64: "U64", torch.float8_e4m3fn: "F8_E4M3", torch.float8_e5m2: "F8_E5M2",
+}
+DEFAULT_MAX_SHARD_SIZE = "50GB"    # transformers 5's save_pretrained default
+_UNITS = {"TB": 10**12, "GB": 10**9, "MB": 10**6, "KB": 10**3,
+          "TIB": 2**40, "GIB": 2**30, "MIB": 2**20, "KIB": 2**10, "B": 1}
+WEIGHTS_NAME = "model.safetensors"
+INDEX_NAME = "model.safetensors.index.json"
+
+
+def parse_size(size: Union[int, str], name: str = "max_shard_size") -> int:
+    """Bytes of `size`: an integer, or a string with a unit as Hugging Face
+    writes them ("50GB", "500MB"; also "2GiB")."""
+    if isinstance(size, bool) or not isinstance(size, (int, str)):
+        raise TypeError(f"{name} must be an int or a string such as '5GB', got "
+                        f"{type(size).__name__}")
+    if isinstance(size, str):
+        m = re.fullmatch(r"\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*([A-Za-z]+)\s*", size)
+        if m is None or m.group(2).upper() not in _UNITS:
+            raise ValueError(f"{name} must be a number of bytes or a size such as '5GB' or "
+                             f"'500MB' (units TB, GB, MB, KB, TiB, GiB, MiB, KiB, B), got {size!r}")
+        value = int(float(m.group(1)) * _UNITS[m.group(2).upper()])
+    else:
+        value = size
+    if value < 1:
+        raise ValueError(f"{name} must be at least 1 byte, got {size!r}")
+    return value
+
+
+def split_shards(sizes: List[Tuple[str, int]], max_shard_size: int) -> List[List[str]]:
+    """Names per shard, cut in order as huggingface_hub's
+    ``split_torch_state_dict_into_shards`` cuts them: a tensor that does not
+    fit in the current shard starts the next one; one larger than the limit
+    gets a shard of its own."""
+    shards: List[List[str]] = []
+    current: List[str] = []
+    current_size = 0
+    for name, size in sizes:
+        if size > max_shard_size:
+            shards.append([name])
+            continue
+        if current_size + size > max_shard_size:
+            shards.append(current)
+            current, current_size = [], 0
+        current.append(name)
+        current_size += size
+    if current:
+        shards.append(current)
+    return shards or [[]]
+
+
+def shard_names(count: int) -> List[str]:
+    if count == 1:
+        return [WEIGHTS_NAME]
+    return [f"model-{k:05d}-of-{count:05d}.safetensors" for k in range(1, count + 1)]
+
+
+# ---- the tensors ------------------------------------------------------------------------
+
+class Source:
+    """One tensor of the checkpoint: its name, dtype and shape in the file,
+    and where its values come from (a record of the build, or a real tensor)."""
+
+    def __init__(self, name: str, tensor: torch.Tensor, record: Optional[Record],
+                 dtype: torch.dtype, threads: int) -> None:
+        self.name = name
+        self.dtype = dtype
+        self.shape = tuple(tensor.shape)
+        self.size = tensor.numel()
+        self.itemsize = torch.empty(0, dtype=dtype).element_size()
+        self.nbytes = self.size * self.itemsize
+        self.record = record
+        self.threads = threads
+        self.offset = 0
+        self.values: Optional[torch.Tensor] = None   # 1-d, when not produced from a record
+        if record is None:
+            self.values = tensor.detach().reshape(-1)
+        elif not tensor.is_contiguous() or tensor.dtype != record.dtype:
+            view = torch.empty(0, dtype=tensor.dtype, device="cpu")
+            view.set_(record.materialize("stored as a non-contiguous view", threads)
+                      .untyped_storage(), tensor.storage_offset(), tensor.shape, tensor.stride())
+            self.values = view.contiguous().reshape(-1)
+        else:
+            self.offset = int(tensor.storage_offset())
+        self.source_dtype = tensor.dtype
+
+    @property
+    def fallback(self) -> Optional[str]:
+        """Why torch computed this tensor (None: xavier streams it)."""
+        if self.record is None:
+            return "made on the CPU by the model's code"
+        return self.record.reason
+
+    def fill_range(self, buf: np.ndarray, start: int, threads: int) -> None:
+        """Elements ``[start, start + n)`` into the bytes `buf`, as this dtype."""
+        n = buf.size // self.itemsize
+        if n == 0:
+            return
+        out = torch.from_numpy(buf).view(self.dtype)
+        if self.values is not None:
+            out.copy_(self.values[start:start + n])
+            return
+        assert self.record is not None
+        if self.dtype == self.source_dtype:
+            self.record.produce(out, self.offset + start, threads)
+            return
+        scratch = torch.empty(n, dtype=self.source_dtype)
+        self.record.produce(scratch, self.offset + start, threads)
+        out.copy_(scratch)
+
+
+def safetensors_header(sources: List[Source], metadata: Dict[str, str]) -> bytes:
+    """The safetensors prefix of a shard holding `sources` in this order."""
+    head: Dict[str, Any] = {"__metadata__": dict(metadata)}
+    offset = 0
+    for s in sources:
+        head[s.name] = {"dtype": SAFETENSORS_DTYPES[s.dtype], "shape": list(s.shape),
+                        "data_offsets": [offset, offset + s.nbytes]}
+        offset += s.nbytes
+    text = json.dumps(head, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-(len(text) + 8) % 8)
+    return len(text).to_bytes(8, "little") + text
+
+
+# ---- building -----------------------------------------------------------------------------
+
+def record_build(factory: Callable[[], Any], seed: int, threads: int,
+                 spill_dir: Optional[str]) -> Tuple[torch.nn.Module, Recorder]:
+    """The model that `factory` builds, on the meta device, with the record
+    of its initialization: as ``torch.manual_seed(seed)`` and the build under
+    ``fast_init`` on the CPU.  torch's generator is left as it was."""
+    from . import torch as xt
+
+    recorder = Recorder(threads, spill_dir)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        with xt.fast_init():
+            saved = xt._local.recorder
+            xt._local.recorder = recorder
+            try:
+                with recorder:
+                    model = factory()
+            finally:
+                xt._local.recorder = saved
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"model must build a torch.nn.Module, got {type(model).__name__}")
+    return model, recorder
+
+
+def _hf_model(model: torch.nn.Module) -> bool:
+    try:
+        from transformers import PreTrainedModel
+    except ImportError:
+        return False
+    return isinstance(model, PreTrainedModel)
+
+
+def _state_dict(model: torch.nn.Module, hf: bool) -> Dict[str, torch.Tensor]:
+    """The tensors to save by name: for Hugging Face models what
+    ``save_pretrained`` saves (tied weights once, ignored keys left out)."""
+    state = model.state_dict(keep_vars=True)
+    if not hf:
+        return state
+    from transformers.modeling_utils import remove_tied_weights_from_state_dict
+
+    for key in getattr(model, "_keys_to_ignore_on_save", None) or ():
+        state.pop(key, None)
+    kept = remove_tied_weights_from_state_dict(dict(state), model)  # type: ignore[arg-type]
+    return {k: state[k] for k in kept}
+
+
+@dataclass
+class Checkpoint:
+    """What :func:`save_init` wrote."""
+
+    path: str
+    files: List[str]
+    tensors: int
+    total_size: int
+    seed: int
+    fallbacks: Dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def save_init(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, seed: int,
+              dtype: Optional[torch.dtype] = None,
+              max_shard_size: Union[int, str] = DEFAULT_MAX_SHARD_SIZE,
+              threads: Optional[int] = None, force: bool = False,
+              progress: Optional[Progress] = None, chunk_bytes: int = 64 * 2**20,
+              metadata: Optional[Dict[str, str]] = None) -> Checkpoint:
+    """See :func:`xavier.torch.save_init`."""
+    if isinstance(model, torch.nn.Module) or not callable(model):
+        raise TypeError("model must be a function that builds the model (for example "
+                        "lambda: LlamaForCausalLM(config)), so that its initialization can "
+                        f"be recorded; got {type(model).__name__}")
+    seed = _check_seed(seed)
+    if dtype is not None and (not isinstance(dtype, torch.dtype) or not dtype.is_floating_point
+                              or dtype not in SAFETENSORS_DTYPES):
+        raise ValueError(f"dtype must be a floating torch dtype that safetensors stores, got "
+                         f"{dtype!r}")
+    limit = parse_size(max_shard_size)
+    nthreads = _checks.check_threads(threads)
+    if chunk_bytes < 1:
+        raise ValueError("chunk_bytes must be >= 1")
+    target = os.path.abspath(os.fspath(path))
+    parent, base = os.path.split(target)
+    if not os.path.isdir(parent):
+        raise ValueError(f"cannot write {path}: its directory {parent} does not exist")
+    if os.path.lexists(target):
+        if not force:
+            raise FileExistsError(17, "the output exists (use --force to overwrite)", str(path))
+        if not os.path.isdir(target) or os.path.islink(target):
+            raise FileExistsError(17, "the output exists and is not a directory", str(path))
+    remove_stale_partials(parent)
+
+    t0 = time.perf_counter()
+    built, recorder = record_build(model, seed, nthreads, parent)
+    hf = _hf_model(built)
+    state = _state_dict(built, hf)
+    sources = []
+    for name, t in state.items():
+        if not isinstance(t, torch.Tensor):
+            continue
+        out_dtype = dtype if dtype is not None and t.is_floating_point() else t.dtype
+        if out_dtype not in SAFETENSORS_DTYPES:
+            raise ValueError(f"tensor {name} has dtype {out_dtype}, which safetensors does not "
+                             "store")
+        record = recorder.lookup(t) if t.is_meta else None
+        if t.is_meta and record is None:
+            raise ValueError(f"the values of tensor {name} were not recorded: it was made on "
+                             "the meta device outside the build")
+        if not t.is_meta and t.device.type != "cpu":
+            t = t.cpu()
+        sources.append(Source(name, t, record, out_dtype, nthreads))
+    by_name = {s.name: s for s in sources}
+    shards = split_shards([(s.name, s.nbytes) for s in sources], limit)
+    names = shard_names(len(shards))
+    file_meta = {"format": "pt", "xavier.version": __version__,
+                 "xavier.stream_version": str(_core.STREAM_VERSION),
+                 "xavier.torch_seed": str(seed), **(metadata or {})}
+    ordered = [sorted((by_name[n] for n in shard), key=lambda s: -s.itemsize)
+               for shard in shards]
+    headers = [safetensors_header(group, file_meta) for group in ordered]
+    total = sum(s.nbytes for s in sources)
+    check_free_space(parent, total + sum(len(h) for h in headers) + 2**20)
+
+    stage = os.path.join(parent, partial_name(base))
+    os.mkdir(stage)
+    try:
+        streamer = Streamer(chunk_bytes, nthreads, progress)
+        for name, group, header in zip(names, ordered, headers):
+            out = StagedFile(stage, name)
+            try:
+                streamer.write(out, group, [header])
+                out.link(os.path.join(stage, name), replace=False)
+            finally:
+                out.discard()
+        if len(shards) > 1:
+            index = {"metadata": {"total_parameters": _parameter_count(built),
+                                  "total_size": total},
+                     "weight_map": {s.name: n for n, group in zip(names, ordered)
+                                    for s in group}}
+            _write_text(os.path.join(stage, INDEX_NAME),
+                        json.dumps(index, indent=2, sort_keys=True) + "\n")
+        if hf:
+            _save_hf_configs(built, stage, dtype)
+        sync_dir(stage)
+        _rename_dir(stage, target, force)
+        stage = ""
+        sync_dir(parent)
+    finally:
+        if stage:
+            shutil.rmtree(stage, ignore_errors=True)
+    return Checkpoint(path=target, files=sorted(os.listdir(target)), tensors=len(sources),
+                      total_size=total, seed=seed,
+                      fallbacks={s.name: s.fallback for s in sources if s.fallback},
+                      seconds=time.perf_counter() - t0)
+
+
+def _check_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer (what torch.manual_seed takes), got "
+                        f"{type(seed).__name__}")
+    value = int(seed)
+    if not 0 <= value < 2**64:
+        raise ValueError(f"seed must be in [0, 2**64), as torch.manual_seed takes it; got {value}")
+    return value
+
+
+def _parameter_count(model: torch.nn.Module) -> int:
+    count = getattr(model, "num_parameters", None)
+    if callable(count):
+        return int(count())
+    return sum(math.prod(p.shape) for p in model.parameters())
+
+
+def _write_text(path: str, text: str) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _save_hf_configs(model: Any, directory: str, dtype: Optional[torch.dtype]) -> None:
+    """config.json (and generation_config.json) as save_pretrained writes them."""
+    config = model.config
+    saved = getattr(config, "dtype", None), getattr(config, "architectures", None)
+    stored = dtype if dtype is not None else model.dtype
+    try:
+        config.dtype = str(stored).split(".")[1]
+        config.architectures = [type(model).__name__]
+        config.save_pretrained(directory)
+        if model.can_generate() and getattr(model, "generation_config", None) is not None:
+            model.generation_config.save_pretrained(directory)
+    finally:
+        config.dtype, config.architectures = saved
