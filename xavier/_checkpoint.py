@@ -18,7 +18,7 @@ import re
 import shutil
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union, cast
 
 import numpy as np
 import torch
@@ -183,11 +183,12 @@ def record_build(factory: Callable[[], Any], seed: int, threads: int,
 
 
 def _hf_model(model: torch.nn.Module) -> bool:
-    try:
-        from transformers import PreTrainedModel
-    except ImportError:
-        return False
-    return isinstance(model, PreTrainedModel)
+    """Whether `model` is a transformers model (transformers is not imported
+    for this: a model of its classes has loaded it)."""
+    import sys
+
+    transformers = sys.modules.get("transformers")
+    return transformers is not None and isinstance(model, transformers.PreTrainedModel)
 
 
 def _state_dict(model: torch.nn.Module, hf: bool) -> Dict[str, torch.Tensor]:
@@ -222,8 +223,10 @@ def save_init(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, s
               max_shard_size: Union[int, str] = DEFAULT_MAX_SHARD_SIZE,
               threads: Optional[int] = None, force: bool = False,
               progress: Optional[Progress] = None, chunk_bytes: int = 64 * 2**20,
-              metadata: Optional[Dict[str, str]] = None) -> Checkpoint:
-    """See :func:`xavier.torch.save_init`."""
+              metadata: Optional[Dict[str, str]] = None,
+              on_plan: Optional[Callable[[int], None]] = None) -> Checkpoint:
+    """See :func:`xavier.torch.save_init`; `on_plan` is called with the
+    bytes of tensor data once they are known (before writing)."""
     if isinstance(model, torch.nn.Module) or not callable(model):
         raise TypeError("model must be a function that builds the model (for example "
                         "lambda: LlamaForCausalLM(config)), so that its initialization can "
@@ -278,6 +281,8 @@ def save_init(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, s
     headers = [safetensors_header(group, file_meta) for group in ordered]
     total = sum(s.nbytes for s in sources)
     check_free_space(parent, total + sum(len(h) for h in headers) + 2**20)
+    if on_plan is not None:
+        on_plan(total)
 
     stage = os.path.join(parent, partial_name(base))
     os.mkdir(stage)
@@ -349,3 +354,72 @@ def _save_hf_configs(model: Any, directory: str, dtype: Optional[torch.dtype]) -
             model.generation_config.save_pretrained(directory)
     finally:
         config.dtype, config.architectures = saved
+
+
+# ---- models named on the command line ------------------------------------------------------
+
+def hf_factory(config_path: str, class_name: Optional[str] = None) -> Callable[[], Any]:
+    """A function building the transformers model of `config_path` (a
+    config.json, or a directory holding one): ``cls(config)`` with `cls` the
+    transformers class `class_name`, or the config's ``architectures[0]``."""
+    try:
+        import transformers
+    except ImportError:
+        raise ImportError("--hf-config needs transformers: pip install "
+                          "'xavier-init[hf]'") from None
+    if not os.path.exists(config_path):
+        raise FileNotFoundError(2, "no such file", config_path)
+    config = transformers.AutoConfig.from_pretrained(config_path)
+    name = class_name
+    if name is None:
+        names = getattr(config, "architectures", None) or []
+        if not names:
+            raise ValueError(f"{config_path} names no architectures: pass --hf-class, e.g. "
+                             f"{type(config).__name__.replace('Config', '')}ForCausalLM")
+        name = names[0]
+    cls = getattr(transformers, str(name), None)
+    if not (isinstance(cls, type) and issubclass(cls, transformers.PreTrainedModel)):
+        raise ValueError(f"{name!r} is not a transformers model class (e.g. "
+                         "LlamaForCausalLM, BertForMaskedLM)")
+    return lambda: cls(config)
+
+
+def import_factory(spec: str) -> Callable[[], Any]:
+    """The function `spec` names: ``module:callable`` (the module imported
+    as ``python -m`` would, from the working directory first) or
+    ``path/file.py:callable``; dots in `callable` reach attributes."""
+    import importlib
+    import importlib.util
+    import sys
+
+    module_name, sep, attr = spec.rpartition(":")
+    if not sep or not module_name or not attr:
+        raise ValueError(f"--torch-model must be MODULE:CALLABLE or FILE.py:CALLABLE, got {spec!r}")
+    if module_name.endswith(".py") or os.sep in module_name:
+        if not os.path.isfile(module_name):
+            raise FileNotFoundError(2, "no such file", module_name)
+        name = "_xavier_model_" + re.sub(r"\W", "_", os.path.basename(module_name)[:-3])
+        loader_spec = importlib.util.spec_from_file_location(name, module_name)
+        if loader_spec is None or loader_spec.loader is None:
+            raise ValueError(f"cannot load {module_name} as a Python module")
+        module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[name] = module
+        loader_spec.loader.exec_module(module)
+    else:
+        cwd = os.getcwd()
+        added = cwd not in sys.path
+        if added:
+            sys.path.insert(0, cwd)
+        try:
+            module = importlib.import_module(module_name)
+        finally:
+            if added:
+                sys.path.remove(cwd)
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ValueError(f"{module_name} has no attribute {attr!r}")
+        obj = getattr(obj, part)
+    if not callable(obj):
+        raise ValueError(f"{spec} is not callable")
+    return cast(Callable[[], Any], obj)

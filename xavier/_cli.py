@@ -169,12 +169,20 @@ examples:
   xavier generate --shape 4096 1024 --init he_uniform --layout torch -o fc.safetensors
   xavier generate --spec model.toml --seed 7 -o model.safetensors
   xavier generate --spec model.toml -o model/          (a directory of NAME.npy files)
+  xavier generate --hf-config config.json --seed 0 -o llama-init/
+  xavier generate --torch-model mymodels.py:build --seed 0 -o init/
 
 A single tensor is generated with `--seed` exactly as the Python call
 xavier.<init>(shape, ..., dtype=DTYPE, seed=SEED) would; the .npy file holds
 the bytes np.save writes for that array.  In a spec, tensor NAME uses
 xavier.named_seed(SEED, NAME).  Without a seed, fresh entropy is drawn and
 printed, so the run can be repeated.
+
+With --hf-config or --torch-model, the model is built on the meta device
+and its own init code recorded; the directory gets Hugging Face's layout
+(model.safetensors or shards with model.safetensors.index.json, and the
+config), with the values of torch.manual_seed(SEED) and the build under
+xavier.torch.fast_init().  Tensors that torch computes instead are listed.
 
 The output appears under its name only when complete: an interrupted or
 failed run leaves no file there.  Memory use is about 2 x --chunk-mb.
@@ -212,8 +220,16 @@ def add_generate_parser(sub: Any) -> None:
                       help="the tensor's shape, e.g. --shape 4096 1024")
     what.add_argument("--spec", metavar="FILE",
                       help="a model spec (.toml or .json) listing named tensors")
+    what.add_argument("--hf-config", metavar="FILE",
+                      help="a Hugging Face model's config.json: its initial checkpoint, "
+                           "recorded from the model's own init code (needs torch and "
+                           "transformers)")
+    what.add_argument("--torch-model", metavar="MODULE:CALLABLE",
+                      help="a function that builds a torch.nn.Module (module or file.py, "
+                           "then the name): its initial checkpoint, as --hf-config")
     g.add_argument("-o", "--output", required=True, metavar="PATH",
-                   help="output: NAME.npy, NAME.safetensors or a directory (see --format)")
+                   help="output: NAME.npy, NAME.safetensors or a directory (see --format); "
+                        "with --hf-config / --torch-model, the checkpoint's directory")
     g.add_argument("--format", choices=FORMATS,
                    help="output format (default: from the suffix; a spec without a "
                         ".safetensors suffix writes a directory of NAME.npy files)")
@@ -226,6 +242,12 @@ def add_generate_parser(sub: Any) -> None:
                    help="default float32")
     g.add_argument("--name", default="weight",
                    help="the tensor's name in a safetensors file (default 'weight')")
+    model = g.add_argument_group("models (--hf-config, --torch-model)")
+    model.add_argument("--hf-class", metavar="NAME",
+                       help="the transformers class to build (default: the config's "
+                            "architectures[0]), e.g. LlamaForCausalLM")
+    model.add_argument("--max-shard-size", metavar="SIZE",
+                       help="shard size limit, e.g. 5GB (default 50GB, as transformers 5)")
     opts = g.add_argument_group("initializer options (those the chosen --init takes)")
     for flag, (_, typ, text) in _INIT_FLAGS.items():
         if typ is parse_bool:   # --truncated alone: true
@@ -413,6 +435,11 @@ def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
     from ._files import write_file
     from ._spec import load_spec
 
+    if args.hf_config or args.torch_model:
+        return _generate_model(args)
+    for flag, dest in (("--hf-class", "hf_class"), ("--max-shard-size", "max_shard_size")):
+        if getattr(args, dest) is not None:
+            raise ValueError(f"{flag} applies to --hf-config and --torch-model only")
     fmt = _format_of(args)
     if args.spec:
         given = [f for f, (name, _, _) in _INIT_FLAGS.items() if getattr(args, name) is not None]
@@ -447,6 +474,66 @@ def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
         what = f"{len(tensors)} tensors" if len(tensors) > 1 else "1 tensor"
         print(f"wrote {args.output}: {what}, {total / 2**20:.1f} MiB in {dt:.2f} s "
               f"({total / max(dt, 1e-9) / 2**30:.2f} GiB/s), seed {seed.entropy}", file=sys.stderr)
+    return 0
+
+
+def _generate_model(args: argparse.Namespace) -> int:
+    """`xavier generate --hf-config / --torch-model`: a model's initial checkpoint."""
+    from . import _checks
+
+    given = [f for f, (name, _, _) in _INIT_FLAGS.items() if getattr(args, name) is not None]
+    given += [f for f, dest in _AXIS_FLAGS.items() if getattr(args, dest) is not None]
+    given += ["--init"] * (args.init is not None) + ["--format"] * (args.format is not None)
+    given += ["--name"] * (args.name != "weight")
+    given += ["--hf-class"] * (args.hf_class is not None and not args.hf_config)
+    if given:
+        what = "--hf-config" if args.hf_config else "--torch-model"
+        raise ValueError(f"{', '.join(given)}: not used with {what} (the model's own code "
+                         "initializes it)")
+    from ._checkpoint import DEFAULT_MAX_SHARD_SIZE, hf_factory, import_factory, parse_size
+
+    limit = parse_size(args.max_shard_size or DEFAULT_MAX_SHARD_SIZE, "--max-shard-size")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        threads = _checks.check_threads(args.threads)
+    for w in caught:
+        print(f"{PROG}: warning: {str(w.message).removeprefix('xavier: ')}", file=sys.stderr)
+    with _reading_input():
+        factory = hf_factory(args.hf_config, args.hf_class) if args.hf_config \
+            else import_factory(args.torch_model)
+    import secrets
+
+    import torch
+
+    from ._checkpoint import save_init
+
+    seed = args.seed if args.seed is not None else secrets.randbits(63)
+    dtype = getattr(torch, args.dtype) if args.dtype else None
+    bar: List[_Bar] = []
+    t0 = time.perf_counter()
+    _raise_caught()
+    try:
+        ckpt = save_init(factory, args.output, seed=seed, dtype=dtype, max_shard_size=limit,
+                         threads=threads, force=args.force,
+                         progress=lambda n: bar[0].update(n) if bar else None,
+                         chunk_bytes=max(1, int(args.chunk_mb * 2**20)),
+                         on_plan=lambda total: bar.append(
+                             _Bar(total, not args.quiet and sys.stderr.isatty())))
+    finally:
+        if bar:
+            bar[0].close()
+    dt = time.perf_counter() - t0
+    if not args.quiet:
+        shards = sum(f.endswith(".safetensors") for f in ckpt.files)
+        print(f"wrote {args.output}: {ckpt.tensors} tensors in {shards} safetensors "
+              f"file{'s' * (shards != 1)}, {ckpt.total_size / 2**20:.1f} MiB in {dt:.2f} s "
+              f"({ckpt.total_size / max(dt, 1e-9) / 2**30:.2f} GiB/s), seed {seed}",
+              file=sys.stderr)
+        if ckpt.fallbacks:
+            print(f"{len(ckpt.fallbacks)} tensor{'s' * (len(ckpt.fallbacks) != 1)} computed by "
+                  "torch on the CPU (not streamed):", file=sys.stderr)
+            for name, why in ckpt.fallbacks.items():
+                print(f"  {name}: {why}", file=sys.stderr)
     return 0
 
 

@@ -65,9 +65,16 @@ _NO_WRITE = frozenset({"requires_grad_", "retain_grad", "share_memory_", "detach
 # torch.nn.init's constant fills (they call fill_ / zero_ under no_grad).
 _INIT_CONSTANT: Dict[str, Callable[[Tuple[Any, ...], Dict[str, Any]], Any]] = {
     "zeros_": lambda a, k: 0, "ones_": lambda a, k: 1,
-    "constant_": lambda a, k: k["val"] if "val" in k else a[1]}
+    "constant_": lambda a, k: _arg(a, k, 1, "val")}
+
+
+def _arg(args: Tuple[Any, ...], kwargs: Dict[str, Any], i: int, name: str) -> Any:
+    """Argument `i` of a call, given by position or as `name`."""
+    return args[i] if len(args) > i else kwargs.get(name)
 
 Scalar = Union[bool, int, float]
+# Fallback tensors of at least this many bytes wait in a temporary file.
+SPILL_BYTES = 2**20
 
 
 @dataclass
@@ -224,12 +231,10 @@ class Recorder(TorchFunctionMode):
     Active while a model is built under ``torch.device("meta")`` and
     :func:`xavier.torch.fast_init`; xavier's samplers call :meth:`fill`."""
 
-    def __init__(self, threads: int, spill_dir: Optional[str] = None,
-                 spill_bytes: int = 2**20) -> None:
+    def __init__(self, threads: int, spill_dir: Optional[str] = None) -> None:
         super().__init__()
         self.threads = threads
         self.spill_dir = spill_dir
-        self.spill_bytes = spill_bytes
         self.records: Dict[int, Record] = {}
 
     # ---- records ----------------------------------------------------------------
@@ -279,7 +284,7 @@ class Recorder(TorchFunctionMode):
 
     def _settle(self, r: Record) -> None:
         """After a fallback: a large computed record goes to its file."""
-        if r.value is not None and r.value.nbytes >= self.spill_bytes:
+        if r.value is not None and r.value.nbytes >= SPILL_BYTES:
             r.spill()
 
     # ---- the mode ---------------------------------------------------------------
@@ -297,12 +302,16 @@ class Recorder(TorchFunctionMode):
             if any(_is_meta(o) for o in _leaves(out)):
                 self._created(func, name, args, kwargs, out)
             return out
-        if name in _INIT_CONSTANT and _is_meta(args[0]):
+        first = _arg(args, kwargs, 0, "tensor")
+        if name in _INIT_CONSTANT and _is_meta(first):
             value = _INIT_CONSTANT[name](args, kwargs)
-            if self._constant(args[0], value, func, args, kwargs):
-                return args[0]
+            if self._constant(first, value, func, args, kwargs):
+                return first
+        if not args:
+            return self._fallback(func, name, args, kwargs) if _writes(func, name, kwargs) \
+                else func(*args, **kwargs)
         if name in ("zero_", "fill_") and _is_meta(args[0]):
-            value = 0 if name == "zero_" else (args[1] if len(args) > 1 else kwargs.get("value"))
+            value = 0 if name == "zero_" else _arg(args, kwargs, 1, "value")
             if isinstance(value, torch.Tensor) and value.dim() == 0 and not value.is_meta:
                 value = value.item()
             if self._constant(args[0], value, func, args, kwargs):
