@@ -6,14 +6,16 @@ Usage::
     xavier bench --repeats 9 --plot benchmarks/results/bench.png \
         --json benchmarks/results/bench.json
     xavier demo --plot benchmarks/results/demo.png --json benchmarks/results/demo.json
+    python benchmarks/checkpoint.py --json benchmarks/results/checkpoint.json
     python benchmarks/readme.py            # report which files are out of date
     python benchmarks/readme.py --write    # rewrite them, and list the files changed
     python benchmarks/readme.py --check    # exit 1 if any file is out of date
 
 The sections sit between ``<!-- generated: NAME begin -->`` and
-``<!-- generated: NAME end -->`` markers: "summary" (one table and the plot) in
-README.md, "bench" (every table) in docs/benchmarks.md and "demo" in
-docs/demo.md.  Everything between the markers is replaced, so edit this
+``<!-- generated: NAME end -->`` markers: "summary" (one table and the plot) and
+"checkpoint" in README.md, "bench" (every table) in docs/benchmarks.md,
+"demo" in docs/demo.md and "checkpoint" in docs/checkpoint.md.  Everything
+between the markers is replaced, so edit this
 script, not the pages, to change them.  The tables are rendered by
 ``xavier._bench`` and ``xavier._demo``, the code that prints them on the
 terminal.
@@ -35,9 +37,10 @@ RESULTS = "benchmarks/results"   # as a path relative to the repository root
 
 # file (relative to the root) -> the sections it holds
 TARGETS: Dict[str, Tuple[str, ...]] = {
-    "README.md": ("summary",),
+    "README.md": ("summary", "checkpoint"),
     "docs/benchmarks.md": ("bench",),
     "docs/demo.md": ("demo",),
+    "docs/checkpoint.md": ("checkpoint",),
 }
 
 
@@ -135,11 +138,48 @@ def render_demo(res: Dict[str, Any], results: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def render_checkpoint(res: Dict[str, Any], results: str) -> str:
+    """The table of ``benchmarks/checkpoint.py --json``: each job's median
+    time, rate, peak RSS and time relative to save_init."""
+    s, f = res["summary"], res["facts"]
+    gib = res["bytes"] / 2**30
+    rows = [("raw disk: NumPy zeros written, fsync", s["raw_disk"], "seconds"),
+            ("`xavier.torch.save_init` (fsync)", s["xavier_save_init"], "seconds"),
+            ("`xavier generate --hf-config`, whole process", s["xavier_cli"], "process_s")]
+    if "torch_build_save_pretrained" in s:
+        rows += [("`fast_init` build + `save_pretrained` (no fsync)",
+                  s["fast_init_build_save_pretrained"], "seconds"),
+                 ("`Model(config)` + `save_pretrained` (no fsync)",
+                  s["torch_build_save_pretrained"], "seconds")]
+    base = s["xavier_save_init"]["seconds"]
+    out = [f"`python benchmarks/checkpoint.py` on {f['cpu_count']} cores, {f['date']}: "
+           f"the Llama-shaped model `{res['model']}` ({res['bytes'] / 1e9:.2f} GB, "
+           f"{gib:.2f} GiB of float32 tensors), medians of {res['repeats']} runs; "
+           "times after imports, except the whole-process row:", ""]
+    head = ["job", "seconds", "GiB/s", "peak RSS GiB", "time vs save_init"]
+    body = []
+    for label, r, key in rows:
+        t = r[key]
+        rss = r.get("maxrss_bytes")
+        body.append([label, f"{t:.2f}", f"{res['bytes'] / t / 2**30:.2f}",
+                     "" if rss is None else f"{rss / 2**30:.2f}", f"{t / base:.2f}x"])
+    out.append(_bench.render_table(head, body, True))
+    x = s["xavier_save_init"]
+    lines = [f"save_init wrote at {x['of_raw_disk_rate']:.0%} of the raw disk rate"]
+    if "torch_build_save_pretrained" in s:
+        lines.append(f"{s['torch_build_save_pretrained']['xavier_speedup']:.1f}x faster than "
+                     "`Model(config)` + `save_pretrained`")
+    lines.append(f"its peak RSS was {x['maxrss_bytes'] / 2**30:.2f} GiB")
+    out += ["", "; ".join(lines) + "."]
+    return "\n".join(out) + "\n"
+
+
 # section -> (result file, renderer)
 SECTIONS: Dict[str, Tuple[str, Callable[[Dict[str, Any], str], str]]] = {
     "summary": ("bench", render_summary),
     "bench": ("bench", render_bench),
     "demo": ("demo", render_demo),
+    "checkpoint": ("checkpoint", render_checkpoint),
 }
 
 

@@ -53,7 +53,8 @@ def test_generated_sections_are_up_to_date():
     generated, not edited by hand)."""
     readme = _readme_script()
     pages = readme.render(ROOT)
-    assert set(pages) == {"README.md", "docs/benchmarks.md", "docs/demo.md"}
+    assert set(pages) == {"README.md", "docs/benchmarks.md", "docs/demo.md",
+                          "docs/checkpoint.md"}
     for page, sections in pages.items():
         with open(os.path.join(ROOT, page), encoding="utf-8") as f:
             text = f.read()
@@ -78,8 +79,9 @@ def test_readme_script_writes_only_when_asked(tmp_path):
     fails on a stale file; with no flag it reports and writes nothing."""
     import shutil
 
-    for page in ("README.md", "docs/benchmarks.md", "docs/demo.md",
-                 "benchmarks/results/bench.json", "benchmarks/results/demo.json"):
+    for page in ("README.md", "docs/benchmarks.md", "docs/demo.md", "docs/checkpoint.md",
+                 "benchmarks/results/bench.json", "benchmarks/results/demo.json",
+                 "benchmarks/results/checkpoint.json"):
         os.makedirs(tmp_path / os.path.dirname(page), exist_ok=True)
         shutil.copy(os.path.join(ROOT, page), tmp_path / page)
     stale = (tmp_path / "docs/benchmarks.md").read_text(encoding="utf-8").replace(

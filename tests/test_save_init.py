@@ -170,6 +170,11 @@ class Zoo(nn.Module):
             nn.init.constant_(self.b16.bias, 0.125)
             self.conv.bias.copy_(torch.linspace(-1, 1, 8))
             self.fc.weight.t()[0].fill_(1.5)   # a non-contiguous view
+        w = torch.empty(6, 4)
+        w.t_()                                 # (4, 6) with strides (1, 4)
+        self.tp = nn.Parameter(w)
+        nn.init.normal_(self.tp, 0.0, 0.5)
+        self.register_buffer("snap", self.fc.bias.detach().cpu() * 2)   # a CPU tensor
 
 
 def test_a_torch_module_loads_strictly_and_equals_the_fast_init_build(tmp_path):
@@ -189,8 +194,11 @@ def test_a_torch_module_loads_strictly_and_equals_the_fast_init_build(tmp_path):
     assert result.fallbacks["fc.weight"].startswith("written by torch")
     assert result.fallbacks["noise"].startswith("computed by torch")
     assert result.fallbacks["steps"] == "made on the CPU by the model's code"
+    assert result.fallbacks["snap"] == "computed by torch (mul)"   # (.cpu(): an alias)
+    assert result.fallbacks["fc.bias"] == "read by torch (cpu)"
+    assert result.fallbacks["tp"].startswith("a fill of a non-contiguous view")
     for name in ("emb.weight", "head.weight", "scale", "f16.weight", "b16.bias",
-                 "conv.weight", "fc.bias", "norm.weight", "rnn.weight_ih_l0",
+                 "conv.weight", "norm.weight", "rnn.weight_ih_l0",
                  "attn.in_proj_weight"):
         assert name not in result.fallbacks, name
 
@@ -566,3 +574,44 @@ def test_a_killed_run_leaves_no_output_and_the_next_run_cleans_up(tmp_path):
     assert r.returncode == 0, r.stderr
     assert not [n for n in os.listdir(tmp_path) if n.startswith(".out.")]
     assert np.isfinite(load_dir(tmp_path / "out")["0.weight"].numpy()).all()
+
+
+# ---- threads and modes ----------------------------------------------------------------
+
+def test_save_init_in_a_fresh_thread(tmp_path):
+    """The first seed draw of a thread happens inside the recorded build (its
+    buffer must be a CPU tensor there, not a meta one)."""
+    import threading
+
+    errors = []
+
+    def run():
+        try:
+            xt.save_init(Zoo, tmp_path / "t", seed=8)
+        except BaseException as e:   # noqa: BLE001 - reported below
+            errors.append(e)
+
+    th = threading.Thread(target=run)
+    th.start()
+    th.join()
+    assert not errors
+    model = reference(Zoo, 0)
+    model.load_state_dict(load_dir(tmp_path / "t"))
+    assert_same_tensors(model, reference(Zoo, 8))
+
+
+def test_fast_init_gives_its_values_under_a_users_torch_function_mode():
+    """A TorchFunctionMode of the user's (a logger, a device block) does not
+    send plain tensors and parameters back to torch's samplers."""
+    from torch.overrides import TorchFunctionMode
+
+    class Log(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            return func(*args, **(kwargs or {}))
+
+    ref = reference(Zoo, 2).state_dict()
+    for mode in (Log(), torch.device("cpu")):
+        with mode:
+            got = reference(Zoo, 2).state_dict()
+        for k in ref:
+            assert torch.equal(got[k], ref[k]), (mode, k)

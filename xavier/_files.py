@@ -223,6 +223,34 @@ def _unnamed_file(directory: str) -> Optional[int]:
     return fd
 
 
+# Write-behind: written data are handed to the disk as they come
+# (sync_file_range(2), SYNC_FILE_RANGE_WRITE, from _WRITE_BEHIND_MIN bytes on),
+# and once _WRITE_BEHIND further bytes are written, waited for and dropped
+# from the page cache (posix_fadvise DONTNEED).  Left alone, the kernel
+# lets gigabytes of dirty pages pile up, then throttles the writer and
+# flushes them at the closing fsync: measured here, 4 GiB written in 64 MiB
+# pieces took 0.65-1.5 GiB/s so, and 2.5-2.9 GiB/s with write-behind.
+# Python's os module has no sync_file_range; it is called through ctypes
+# (Linux; elsewhere the writes are plain).
+_WRITE_BEHIND = 64 * 2**20
+_WRITE_BEHIND_MIN = 8 * 2**20
+_SYNC_WRITE, _SYNC_WAIT = 2, 1 | 2 | 4   # SYNC_FILE_RANGE_WRITE; WAIT_BEFORE|WRITE|WAIT_AFTER
+
+
+def _sync_file_range() -> Optional[Callable[[int, int, int, int], int]]:
+    try:
+        import ctypes
+        fn = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (ImportError, OSError, AttributeError, TypeError):
+        return None
+    fn.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    fn.restype = ctypes.c_int
+    return fn  # type: ignore[no-any-return, unused-ignore]
+
+
+_sync_range = _sync_file_range()
+
+
 class StagedFile:
     """A file being written in `directory`: unnamed where the file system
     allows (nothing is left if the process dies), else under a partial name;
@@ -237,12 +265,35 @@ class StagedFile:
             fd = os.open(self.tmpname, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC,
                          0o666)
         self.fd = fd
+        self.size = 0            # bytes written
+        self.started = 0         # ... of which handed to the disk
+        self.settled = 0         # ... of which on disk and out of the page cache
+        self.behind = _sync_range is not None
 
     def write(self, data: memoryview) -> None:
         """Write all of `data` (partial writes are continued)."""
+        self.size += len(data)
         while len(data):
             n = os.write(self.fd, data)
             data = data[n:]
+        if self.behind and self.size - self.started >= _WRITE_BEHIND_MIN:
+            self._write_behind()
+
+    def _write_behind(self) -> None:
+        assert _sync_range is not None
+        if _sync_range(self.fd, self.started, self.size - self.started, _SYNC_WRITE) != 0:
+            self.behind = False     # (a file system without it: plain writes)
+            return
+        self.started = self.size
+        upto = self.started - _WRITE_BEHIND
+        if upto - self.settled >= _WRITE_BEHIND_MIN:
+            if _sync_range(self.fd, self.settled, upto - self.settled, _SYNC_WAIT) == 0:
+                try:
+                    os.posix_fadvise(self.fd, self.settled, upto - self.settled,
+                                     os.POSIX_FADV_DONTNEED)
+                except (AttributeError, OSError):
+                    pass
+            self.settled = upto
 
     def link(self, path: str, replace: bool) -> None:
         """Make the file durable and name it `path` (in the same file system).

@@ -29,7 +29,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 import numpy as np
 import torch
@@ -59,9 +59,11 @@ _LIKE = frozenset({"rand_like", "randn_like", "randint_like"}) | _EMPTY | _FULL 
 _ELEMENTWISE = frozenset({"mul_", "div_", "add_", "sub_", "clamp_", "clamp_min_", "clamp_max_",
                           "neg_", "abs_", "sqrt_", "__imul__", "__itruediv__", "__iadd__",
                           "__isub__"})
-# In-place methods that change no values.
+# In-place methods that change no values (some change the tensor's shape or
+# strides, which they do to the meta tensor itself).
 _NO_WRITE = frozenset({"requires_grad_", "retain_grad", "share_memory_", "detach_",
-                       "_set_grad_enabled", "__set__"})
+                       "_set_grad_enabled", "__set__", "t_", "transpose_", "squeeze_",
+                       "unsqueeze_", "swapdims_", "swapaxes_", "as_strided_"})
 # torch.nn.init's constant fills (they call fill_ / zero_ under no_grad).
 _INIT_CONSTANT: Dict[str, Callable[[Tuple[Any, ...], Dict[str, Any]], Any]] = {
     "zeros_": lambda a, k: 0, "ones_": lambda a, k: 1,
@@ -336,9 +338,8 @@ class Recorder(TorchFunctionMode):
         except (NotImplementedError, RuntimeError):   # needs values (.item(), .tolist())
             return self._fallback(func, name, args, kwargs)
         known = {_storage_key(m) for m in metas}
-        new = [o for o in _leaves(out) if _is_meta(o) and _storage_key(o) not in known]
-        if new:   # computed from values
-            self._computed(func, name, args, kwargs, out)
+        if any(_is_meta(o) and _storage_key(o) not in known for o in _leaves(out)):
+            self._computed(func, name, args, kwargs, out, known)   # computed from values
         return out
 
     def _constant(self, t: torch.Tensor, value: Any, func: Optional[Callable[..., Any]] = None,
@@ -375,12 +376,16 @@ class Recorder(TorchFunctionMode):
         self._computed(func, name, args, kwargs, out)
 
     def _computed(self, func: Callable[..., Any], name: str, args: Tuple[Any, ...],
-                  kwargs: Dict[str, Any], out: Any) -> None:
+                  kwargs: Dict[str, Any], out: Any, views: Optional[Set[int]] = None
+                  ) -> None:
         """Meta tensors in `out` computed from values: their values from
-        running `func` on the CPU (torch's generator advancing as on the CPU)."""
+        running `func` on the CPU (torch's generator advancing as on the
+        CPU).  Outputs on the storages `views` (views of arguments) keep
+        their records."""
         cpu_out = self._run_on_cpu(func, name, args, kwargs, f"read by torch ({name})")
         for m, c in zip(_leaves(out), _leaves(cpu_out)):
-            if _is_meta(m) and isinstance(c, torch.Tensor):
+            if _is_meta(m) and isinstance(c, torch.Tensor) \
+                    and (views is None or _storage_key(m) not in views):
                 self._attach(m, c, name)
 
     def _attach(self, m: torch.Tensor, c: torch.Tensor, name: str) -> None:
@@ -417,14 +422,14 @@ class Recorder(TorchFunctionMode):
         cpu_out = self._run_on_cpu(func, name, args, kwargs, f"{verb} by torch ({name})")
 
         def back(c: Any) -> Any:
-            if not isinstance(c, torch.Tensor):
-                return c
-            for m in metas:   # an argument returned (in-place ops return self)
-                if self._same_view(m, c):
-                    return m
-            meta = torch.empty_strided(c.shape, c.stride(), dtype=c.dtype, device="meta")
-            self._attach(meta, c, name)
-            return meta
+            # an argument returned (in-place ops return self) stands for itself;
+            # anything else is what the CPU build gets (.item()'s number, a
+            # tensor moved to the CPU)
+            if isinstance(c, torch.Tensor):
+                for m in metas:
+                    if self._same_view(m, c):
+                        return m
+            return c
 
         result = pytree.tree_map(back, cpu_out)
         for m in metas:

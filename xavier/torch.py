@@ -868,7 +868,7 @@ def save_init(model: Callable[[], torch.nn.Module], path: Union[str, "os.PathLik
     Checkpoint
         ``path``, ``files``, ``tensors``, ``total_size`` (bytes of tensor
         data), ``seed``, ``fallbacks`` (tensor name: why torch computed it)
-        and ``seconds``.
+        ``seconds`` (of which ``record_seconds`` building the model).
 
     Examples
     --------
