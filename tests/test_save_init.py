@@ -336,8 +336,9 @@ def test_recorded_programs_equal_the_cpu_build(tmp_path_factory, params, seed, c
 # ---- shards ---------------------------------------------------------------------------
 
 @hypothesis.settings(max_examples=200, deadline=None)
-@hypothesis.given(st.lists(st.integers(0, 100), max_size=30), st.integers(1, 120))
+@hypothesis.given(st.lists(st.integers(1, 100), max_size=30), st.integers(1, 120))
 def test_shards_are_cut_as_huggingface_hub_cuts_them(sizes, limit):
+    """(Empty tensors left out: the hub takes them all for one storage, tied.)"""
     hub = pytest.importorskip("huggingface_hub")
     state = {f"t{i}": torch.empty(n, dtype=torch.uint8) for i, n in enumerate(sizes)}
     theirs = hub.split_torch_state_dict_into_shards(
@@ -346,9 +347,7 @@ def test_shards_are_cut_as_huggingface_hub_cuts_them(sizes, limit):
     ours = dict(zip(ck.shard_names(len(shards)), shards))
     if not sizes:
         return
-    # (as sets: the hub moves tensors it takes for tied, such as empty ones, to the end)
-    assert {f: set(v) for f, v in ours.items()} == \
-        {f: set(v) for f, v in theirs.filename_to_tensors.items()}
+    assert ours == theirs.filename_to_tensors
 
 
 @pytest.mark.parametrize("text,value", [("50GB", 50 * 10**9), ("5 MB", 5 * 10**6),

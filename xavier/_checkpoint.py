@@ -24,9 +24,10 @@ import numpy as np
 import torch
 
 from . import _checks, _core
-from ._files import (Progress, StagedFile, Streamer, _rename_dir, check_free_space,
-                     partial_name, remove_stale_partials, sync_dir)
-from ._record import Record, Recorder
+from ._files import (Progress, StagedFile, Streamer, _rename_dir, check_existing,
+                     check_free_space, check_header_size, check_parent, partial_name,
+                     safetensors_prefix, sync_dir, write_bytes)
+from ._record import Record, Recorder, storage_view
 from ._version import __version__
 
 # torch dtypes and their names in safetensors headers
@@ -111,10 +112,8 @@ class Source:
         if record is None:
             self.values = tensor.detach().reshape(-1)
         elif not tensor.is_contiguous() or tensor.dtype != record.dtype:
-            view = torch.empty(0, dtype=tensor.dtype, device="cpu")
-            view.set_(record.materialize("stored as a non-contiguous view", threads)
-                      .untyped_storage(), tensor.storage_offset(), tensor.shape, tensor.stride())
-            self.values = view.contiguous().reshape(-1)
+            value = record.materialize("stored as a non-contiguous view", threads)
+            self.values = storage_view(value, tensor).contiguous().reshape(-1)
         else:
             self.offset = int(tensor.storage_offset())
         self.source_dtype = tensor.dtype
@@ -144,17 +143,12 @@ class Source:
         out.copy_(scratch)
 
 
-def safetensors_header(sources: List[Source], metadata: Dict[str, str]) -> bytes:
+def shard_header(sources: List[Source], metadata: Dict[str, str]) -> bytes:
     """The safetensors prefix of a shard holding `sources` in this order."""
-    head: Dict[str, Any] = {"__metadata__": dict(metadata)}
-    offset = 0
-    for s in sources:
-        head[s.name] = {"dtype": SAFETENSORS_DTYPES[s.dtype], "shape": list(s.shape),
-                        "data_offsets": [offset, offset + s.nbytes]}
-        offset += s.nbytes
-    text = json.dumps(head, separators=(",", ":")).encode("utf-8")
-    text += b" " * (-(len(text) + 8) % 8)
-    return len(text).to_bytes(8, "little") + text
+    prefix = safetensors_prefix([(s.name, SAFETENSORS_DTYPES[s.dtype], s.shape, s.nbytes)
+                                 for s in sources], metadata)
+    check_header_size(prefix)
+    return prefix
 
 
 # ---- building -----------------------------------------------------------------------------
@@ -243,14 +237,8 @@ def save_init(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, s
         raise ValueError("chunk_bytes must be >= 1")
     target = os.path.abspath(os.fspath(path))
     parent, base = os.path.split(target)
-    if not os.path.isdir(parent):
-        raise ValueError(f"cannot write {path}: its directory {parent} does not exist")
-    if os.path.lexists(target):
-        if not force:
-            raise FileExistsError(17, "the output exists (use --force to overwrite)", str(path))
-        if not os.path.isdir(target) or os.path.islink(target):
-            raise FileExistsError(17, "the output exists and is not a directory", str(path))
-    remove_stale_partials(parent)
+    check_parent(os.fspath(path))
+    check_existing(os.fspath(path), True, force)
 
     t0 = time.perf_counter()
     built, recorder = record_build(model, seed, nthreads, parent)
@@ -280,7 +268,7 @@ def save_init(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, s
                  "xavier.torch_seed": str(seed), **(metadata or {})}
     ordered = [sorted((by_name[n] for n in shard), key=lambda s: -s.itemsize)
                for shard in shards]
-    headers = [safetensors_header(group, file_meta) for group in ordered]
+    headers = [shard_header(group, file_meta) for group in ordered]
     total = sum(s.nbytes for s in sources)
     check_free_space(parent, total + sum(len(h) for h in headers) + 2**20)
     if on_plan is not None:
@@ -302,8 +290,8 @@ def save_init(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, s
                                   "total_size": total},
                      "weight_map": {s.name: n for n, group in zip(names, ordered)
                                     for s in group}}
-            _write_text(os.path.join(stage, INDEX_NAME),
-                        json.dumps(index, indent=2, sort_keys=True) + "\n")
+            write_bytes(os.path.join(stage, INDEX_NAME),
+                        (json.dumps(index, indent=2, sort_keys=True) + "\n").encode())
         if hf:
             _save_hf_configs(built, stage, dtype)
         sync_dir(stage)
@@ -334,13 +322,6 @@ def _parameter_count(model: torch.nn.Module) -> int:
     if callable(count):
         return int(count())
     return sum(math.prod(p.shape) for p in model.parameters())
-
-
-def _write_text(path: str, text: str) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
 
 
 def _save_hf_configs(model: Any, directory: str, dtype: Optional[torch.dtype]) -> None:

@@ -89,21 +89,29 @@ def npy_header(req: Request) -> bytes:
     return buf.getvalue()
 
 
-def safetensors_header(tensors: Sequence[Tensor], metadata: Dict[str, str]) -> bytes:
+def safetensors_prefix(entries: Sequence[Tuple[str, str, Sequence[int], int]],
+                       metadata: Dict[str, str]) -> bytes:
     """The safetensors prefix (8-byte little-endian length, then the JSON
-    header, space-padded so the data starts 8-byte aligned); the tensors'
-    data follow back to back in the given order."""
+    header, space-padded so the data starts 8-byte aligned) of tensors
+    given as (name, safetensors dtype, shape, bytes), whose data follow back
+    to back in this order."""
     head: Dict[str, Any] = {}
     if metadata:
         head["__metadata__"] = dict(metadata)
     offset = 0
-    for t in tensors:
-        head[t.name] = {"dtype": TYPES[t.request.code][3], "shape": list(t.request.dims),
-                        "data_offsets": [offset, offset + t.request.nbytes]}
-        offset += t.request.nbytes
+    for name, dtype, shape, nbytes in entries:
+        head[name] = {"dtype": dtype, "shape": list(shape),
+                      "data_offsets": [offset, offset + nbytes]}
+        offset += nbytes
     text = json.dumps(head, separators=(",", ":")).encode("utf-8")
     text += b" " * (-(len(text) + 8) % 8)
     return struct.pack("<Q", len(text)) + text
+
+
+def safetensors_header(tensors: Sequence[Tensor], metadata: Dict[str, str]) -> bytes:
+    """The safetensors prefix of `tensors` (in this order)."""
+    return safetensors_prefix([(t.name, TYPES[t.request.code][3], t.request.dims,
+                                t.request.nbytes) for t in tensors], metadata)
 
 
 # ---- atomic output ----------------------------------------------------------
@@ -581,14 +589,7 @@ def check_output(path: str, fmt: str, tensors: Sequence[Tensor], metadata: Dict[
         raise OutputError(f"format must be one of {FORMATS}, got {fmt!r}")
     if fmt == "npy" and len(tensors) != 1:
         raise OutputError(f"a .npy file holds one tensor, got {len(tensors)}")
-    target = os.path.abspath(path)
-    parent, base = os.path.split(target)
-    if not os.path.isdir(parent):
-        raise OutputError(f"cannot write {path}: its directory {parent} does not exist"
-                          if not os.path.lexists(parent) else
-                          f"cannot write {path}: {parent} is not a directory")
-    if len(os.fsencode(base)) > _NAME_MAX:
-        raise OutputError(f"cannot write {_short(path)}: the name is longer than {_NAME_MAX} bytes")
+    check_parent(path)
     for t in tensors:
         dims = t.request.dims
         if len(dims) > MAX_RANK:
@@ -604,18 +605,43 @@ def check_output(path: str, fmt: str, tensors: Sequence[Tensor], metadata: Dict[
             if t.name == "__metadata__":
                 raise OutputError("a tensor cannot be called '__metadata__' in a safetensors "
                                   "file (the format reserves that key)")
-        n = len(safetensors_header(tensors, metadata)) - 8
-        if n > SAFETENSORS_HEADER_MAX:
-            raise OutputError(f"the safetensors header would be {n} bytes; readers refuse more "
-                              f"than {SAFETENSORS_HEADER_MAX} (fewer tensors or less metadata)")
+        check_header_size(safetensors_header(tensors, metadata))
+    check_existing(path, fmt == "dir", force)
+
+
+def check_parent(path: str) -> None:
+    """OutputError unless `path` can be created: its directory exists and
+    its name fits the file system."""
+    parent, base = os.path.split(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise OutputError(f"cannot write {path}: its directory {parent} does not exist"
+                          if not os.path.lexists(parent) else
+                          f"cannot write {path}: {parent} is not a directory")
+    if len(os.fsencode(base)) > _NAME_MAX:
+        raise OutputError(f"cannot write {_short(path)}: the name is longer than {_NAME_MAX} bytes")
+
+
+def check_existing(path: str, directory: bool, force: bool) -> None:
+    """FileExistsError for an existing `path` without `force`, or of the other
+    kind (a file for a directory output, or the reverse); then stale partial
+    files of killed writers beside it are removed."""
+    target = os.path.abspath(path)
     if os.path.lexists(target):
         if not force:
             raise FileExistsError(errno.EEXIST, "the output exists (use --force to overwrite)",
                                   path)
-        if (fmt == "dir") != os.path.isdir(target):
+        if directory != os.path.isdir(target):
             raise FileExistsError(errno.EEXIST, "the output exists and is not a directory"
-                                  if fmt == "dir" else "the output is a directory", path)
-    remove_stale_partials(parent)
+                                  if directory else "the output is a directory", path)
+    remove_stale_partials(os.path.dirname(target))
+
+
+def check_header_size(prefix: bytes) -> None:
+    """OutputError for a safetensors header larger than readers take."""
+    n = len(prefix) - 8
+    if n > SAFETENSORS_HEADER_MAX:
+        raise OutputError(f"the safetensors header would be {n} bytes; readers refuse more "
+                          f"than {SAFETENSORS_HEADER_MAX} (fewer tensors or less metadata)")
 
 
 def check_dir_names(tensors: Sequence[Tensor]) -> None:

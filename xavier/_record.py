@@ -184,6 +184,14 @@ class Record:
         self.value = None
 
 
+def storage_view(value: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """The view of CPU tensor `value`'s storage with the dtype, offset, shape
+    and strides of meta tensor `like` (which stands for it)."""
+    view = torch.empty(0, dtype=like.dtype, device="cpu")
+    view.set_(value.untyped_storage(), like.storage_offset(), like.shape, like.stride())
+    return view
+
+
 def _storage_key(t: torch.Tensor) -> int:
     return int(t.untyped_storage()._cdata)
 
@@ -278,11 +286,7 @@ class Recorder(TorchFunctionMode):
 
     def _cpu(self, t: torch.Tensor, reason: str) -> torch.Tensor:
         """The CPU tensor that meta tensor `t` stands for (its storage computed)."""
-        r = self.record(t)
-        value = r.materialize(reason, self.threads)
-        view = torch.empty(0, dtype=t.dtype, device="cpu")
-        view.set_(value.untyped_storage(), t.storage_offset(), t.shape, t.stride())
-        return view
+        return storage_view(self.record(t).materialize(reason, self.threads), t)
 
     def _settle(self, r: Record) -> None:
         """After a fallback: a large computed record goes to its file."""
@@ -392,9 +396,7 @@ class Recorder(TorchFunctionMode):
         """Meta tensor `m` (a new storage) holds the values of CPU tensor `c`."""
         r = self.record(m, new=True)
         value = torch.empty(r.numel, dtype=r.dtype, device="cpu")
-        view = torch.empty(0, dtype=m.dtype, device="cpu")
-        view.set_(value.untyped_storage(), m.storage_offset(), m.shape, m.stride())
-        view.copy_(c)
+        storage_view(value, m).copy_(c)
         r.value, r.reason = value, f"computed by torch ({name})"
         self._settle(r)
 
