@@ -109,11 +109,11 @@ class Source:
         self.threads = threads
         self.offset = 0
         self.values: Optional[torch.Tensor] = None   # 1-d, when not produced from a record
+        self.view: Optional[torch.Tensor] = None     # a meta view gathered when written
         if record is None:
             self.values = tensor.detach().reshape(-1)
         elif not tensor.is_contiguous() or tensor.dtype != record.dtype:
-            value = record.materialize("stored as a non-contiguous view", threads)
-            self.values = storage_view(value, tensor).contiguous().reshape(-1)
+            self.view = tensor
         else:
             self.offset = int(tensor.storage_offset())
         self.source_dtype = tensor.dtype
@@ -131,8 +131,16 @@ class Source:
         if n == 0:
             return
         out = torch.from_numpy(buf).view(self.dtype)
+        if self.view is not None and self.values is None:
+            assert self.record is not None
+            value = self.record.materialize("stored as a non-contiguous view", threads)
+            self.values = storage_view(value, self.view).contiguous().reshape(-1)
         if self.values is not None:
             out.copy_(self.values[start:start + n])
+            if self.view is not None and start + n == self.size:   # written: let go
+                assert self.record is not None
+                self.values = None
+                self.record.settle()
             return
         assert self.record is not None
         if self.dtype == self.source_dtype:

@@ -170,6 +170,11 @@ class Record:
             self.reason = reason
         return self.value
 
+    def settle(self) -> None:
+        """After torch computed it: a large record goes to its file."""
+        if self.value is not None and self.value.nbytes >= SPILL_BYTES:
+            self.spill()
+
     def spill(self) -> None:
         """Move the values to an unnamed temporary file (memory is then held
         only while torch computes with them)."""
@@ -272,7 +277,7 @@ class Recorder(TorchFunctionMode):
             region = None if r.computed else _contiguous_region(t, r)
             if region is None:
                 write(self._cpu(t, "a fill of a non-contiguous view"))
-                self._settle(r)
+                r.settle()
                 return
             if region[1] > region[0]:
                 r.add(Step(region[0], region[1], kind=kind, params=params, key=key.copy()))
@@ -287,11 +292,6 @@ class Recorder(TorchFunctionMode):
     def _cpu(self, t: torch.Tensor, reason: str) -> torch.Tensor:
         """The CPU tensor that meta tensor `t` stands for (its storage computed)."""
         return storage_view(self.record(t).materialize(reason, self.threads), t)
-
-    def _settle(self, r: Record) -> None:
-        """After a fallback: a large computed record goes to its file."""
-        if r.value is not None and r.value.nbytes >= SPILL_BYTES:
-            r.spill()
 
     # ---- the mode ---------------------------------------------------------------
 
@@ -398,7 +398,7 @@ class Recorder(TorchFunctionMode):
         value = torch.empty(r.numel, dtype=r.dtype, device="cpu")
         storage_view(value, m).copy_(c)
         r.value, r.reason = value, f"computed by torch ({name})"
-        self._settle(r)
+        r.settle()
 
     def _run_on_cpu(self, func: Callable[..., Any], name: str, args: Tuple[Any, ...],
                     kwargs: Dict[str, Any], reason: str) -> Any:
@@ -435,7 +435,7 @@ class Recorder(TorchFunctionMode):
 
         result = pytree.tree_map(back, cpu_out)
         for m in metas:
-            self._settle(self.record(m))
+            self.record(m).settle()
         return result
 
     def _same_view(self, m: torch.Tensor, c: torch.Tensor) -> bool:
