@@ -175,6 +175,9 @@ class Zoo(nn.Module):
         self.tp = nn.Parameter(w)
         nn.init.normal_(self.tp, 0.0, 0.5)
         self.register_buffer("snap", self.fc.bias.detach().cpu() * 2)   # a CPU tensor
+        rate = torch.linspace(0, 0.1, 4)[2].item()    # a value read during the build
+        with torch.no_grad():
+            self.scale.mul_(1 + rate)
 
 
 def test_a_torch_module_loads_strictly_and_equals_the_fast_init_build(tmp_path):

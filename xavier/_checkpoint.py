@@ -30,13 +30,14 @@ from ._files import (Progress, StagedFile, Streamer, _rename_dir, check_existing
 from ._record import Record, Recorder, storage_view
 from ._version import __version__
 
-# torch dtypes and their names in safetensors headers
+# torch dtypes (those this torch has) and their names in safetensors headers
 SAFETENSORS_DTYPES = {
-    torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
-    torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
-    torch.uint8: "U8", torch.bool: "BOOL", torch.uint16: "U16", torch.uint32: "U32",
-    torch.uint64: "U64", torch.float8_e4m3fn: "F8_E4M3", torch.float8_e5m2: "F8_E5M2",
-}
+    getattr(torch, name): code for name, code in [
+        ("float64", "F64"), ("float32", "F32"), ("float16", "F16"), ("bfloat16", "BF16"),
+        ("int64", "I64"), ("int32", "I32"), ("int16", "I16"), ("int8", "I8"), ("uint8", "U8"),
+        ("bool", "BOOL"), ("uint16", "U16"), ("uint32", "U32"), ("uint64", "U64"),
+        ("float8_e4m3fn", "F8_E4M3"), ("float8_e5m2", "F8_E5M2")]
+    if hasattr(torch, name)}
 DEFAULT_MAX_SHARD_SIZE = "50GB"    # transformers 5's save_pretrained default
 _UNITS = {"TB": 10**12, "GB": 10**9, "MB": 10**6, "KB": 10**3,
           "TIB": 2**40, "GIB": 2**30, "MIB": 2**20, "KIB": 2**10, "B": 1}
