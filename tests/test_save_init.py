@@ -617,3 +617,24 @@ def test_fast_init_gives_its_values_under_a_users_torch_function_mode():
             got = reference(Zoo, 2).state_dict()
         for k in ref:
             assert torch.equal(got[k], ref[k]), (mode, k)
+
+
+def test_a_build_in_another_dtype_is_recorded_or_computed(tmp_path):
+    """from_config(dtype=...) builds in that dtype (recorded, streamed); a
+    factory that casts its model afterwards (.to) gets torch's cast, computed."""
+    tf = pytest.importorskip("transformers")
+    _, config, _ = _hf("llama")
+    factories = {
+        "from_config": lambda: tf.AutoModelForCausalLM.from_config(config, dtype=torch.bfloat16),
+        "to": lambda: nn.Sequential(nn.Linear(64, 32), nn.LayerNorm(32)).to(torch.bfloat16)}
+    for name, factory in factories.items():
+        result = xt.save_init(factory, tmp_path / name, seed=1)
+        ref = reference(factory, 1).state_dict()
+        got = load_dir(tmp_path / name)
+        assert got.keys() == ref.keys()
+        for k, t in ref.items():
+            assert got[k].dtype == torch.bfloat16 and torch.equal(got[k], t), (name, k)
+        if name == "from_config":
+            assert result.fallbacks == {}
+        else:
+            assert set(result.fallbacks.values()) == {"computed by torch (to)"}
