@@ -638,3 +638,17 @@ def test_a_build_in_another_dtype_is_recorded_or_computed(tmp_path):
             assert result.fallbacks == {}
         else:
             assert set(result.fallbacks.values()) == {"computed by torch (to)"}
+
+
+def test_cli_checks_free_space_before_writing(zoo_dir, capsys, monkeypatch):
+    import collections
+    import shutil
+
+    usage = collections.namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    assert _main("generate", "--torch-model", "zoo_models:build", "--seed", 0, "-o",
+                 zoo_dir / "out") == 1
+    err = capsys.readouterr().err
+    assert "not enough free disk space" in err and "was not written" in err
+    assert sorted(os.listdir(zoo_dir)) == ["__pycache__", "zoo_models.py"] or \
+        sorted(os.listdir(zoo_dir)) == ["zoo_models.py"]
