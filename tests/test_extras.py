@@ -170,3 +170,19 @@ def test_every_install_hint_names_the_distribution():
     assert not re.search(r"\bxavier\[", text)
     extras = set(re.findall(r"pip install 'xavier-init\[(\w+)\]'", text))
     assert {"torch", "dask", "bfloat16", "plot", "cli"} <= extras, extras
+
+
+def test_model_checkpoints_without_their_packages(tmp_path):
+    """`generate --hf-config` without transformers, and `--torch-model` without
+    torch: exit 2 and one line naming the extra, before anything is built."""
+    main = "import sys\nfrom xavier._cli import main\nsys.exit(main(sys.argv[3:]))"
+    (tmp_path / "config.json").write_text('{"model_type": "llama"}')
+    (tmp_path / "m.py").write_text("def build():\n    raise SystemExit(9)\n")
+    for hidden, args, extra in (
+            (["transformers"], ["--hf-config", "config.json"], "hf"),
+            (["torch"], ["--torch-model", "m.py:build"], "torch"),
+            (["torch"], ["--hf-config", "config.json"], "torch")):
+        r = without(hidden, main, "finder", "generate", *args, "-o", "out", cwd=tmp_path)
+        assert r.returncode == 2, (args, r.stderr)
+        assert r.stderr.count("\n") == 1 and f"pip install 'xavier-init[{extra}]'" in r.stderr
+        assert not (tmp_path / "out").exists()

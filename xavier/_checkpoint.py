@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union, cast
 
 import numpy as np
-import torch
+
+from . import torch as xt   # first: without torch, its ImportError names the extra
+import torch  # noqa: E402, I001
 
 from . import _checks, _core
 from ._files import (Progress, StagedFile, Streamer, _rename_dir, check_existing,
@@ -167,8 +169,6 @@ def record_build(factory: Callable[[], Any], seed: int, threads: int,
     """The model that `factory` builds, on the meta device, with the record
     of its initialization: as ``torch.manual_seed(seed)`` and the build under
     ``fast_init`` on the CPU.  torch's generator is left as it was."""
-    from . import torch as xt
-
     recorder = Recorder(threads, spill_dir)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
