@@ -652,3 +652,54 @@ def test_cli_checks_free_space_before_writing(zoo_dir, capsys, monkeypatch):
     assert "not enough free disk space" in err and "was not written" in err
     assert sorted(os.listdir(zoo_dir)) == ["__pycache__", "zoo_models.py"] or \
         sorted(os.listdir(zoo_dir)) == ["zoo_models.py"]
+
+
+@pytest.mark.parametrize("text,message", [
+    ("{not json", "not a valid JSON"),
+    ('{"model_type": "no-such-model"}', "no-such-model"),
+    ('{"model_type": "llama", "hidden_size": -64, "architectures": ["LlamaForCausalLM"]}',
+     "building the model failed"),
+    ('{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, '
+     '"num_attention_heads": 3}', "not a multiple of the number of attention heads"),
+    ('{"model_type": "llama", "architectures": ["os.system"]}', "not a transformers model"),
+    ("[1, 2]", ""),
+])
+def test_cli_hostile_configs_are_one_line_errors(zoo_dir, capsys, text, message):
+    pytest.importorskip("transformers")
+    (zoo_dir / "config.json").write_text(text)
+    assert _main("generate", "--hf-config", zoo_dir / "config.json", "-o", zoo_dir / "out") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("xavier: error:") and err.count("\n") == 1 and message in err
+    assert not (zoo_dir / "out").exists()
+
+
+def test_cli_a_model_bigger_than_the_disk_is_refused_without_memory(zoo_dir, capsys):
+    """A 4-trillion-parameter config: built on the meta device in no memory,
+    refused by the free-space check before anything is written."""
+    pytest.importorskip("transformers")
+    (zoo_dir / "config.json").write_text(json.dumps({
+        "model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 2**31,
+        "hidden_size": 2048, "intermediate_size": 64, "num_hidden_layers": 1,
+        "num_attention_heads": 16, "num_key_value_heads": 16}))
+    assert _main("generate", "--hf-config", zoo_dir / "config.json", "-o", zoo_dir / "out") == 1
+    assert "not enough free disk space" in capsys.readouterr().err
+    assert not (zoo_dir / "out").exists()
+
+
+def test_two_runs_into_one_output_never_mix(zoo_dir):
+    """Two processes writing the same directory at once: one writes it, the
+    other finds it there (exit 1) or was first; the directory is one run's."""
+    cmd = [sys.executable, "-m", "xavier", "generate", "--torch-model", "zoo_models:big",
+           "-o", "out", "-q", "--max-shard-size", "20MB"]
+    procs = [subprocess.Popen(cmd + ["--seed", str(seed)], cwd=zoo_dir,
+                              stderr=subprocess.PIPE, text=True) for seed in (1, 2)]
+    results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 1], results
+    loser = [err for code, err in results if code == 1][0]
+    assert "exists" in loser
+    winner = [i for i, (code, _) in enumerate(results) if code == 0][0] + 1
+    ref = reference(ck.import_factory("zoo_models:big"), winner).state_dict()
+    got = load_dir(zoo_dir / "out")
+    assert got.keys() == ref.keys() and all(torch.equal(got[k], ref[k]) for k in ref)
+    assert [n for n in os.listdir(zoo_dir) if n.startswith(".")] == []

@@ -361,7 +361,12 @@ def hf_factory(config_path: str, class_name: Optional[str] = None) -> Callable[[
                           "'xavier-init[hf]'") from None
     if not os.path.exists(config_path):
         raise FileNotFoundError(2, "no such file", config_path)
-    config = transformers.AutoConfig.from_pretrained(config_path)
+    try:
+        config = transformers.AutoConfig.from_pretrained(config_path)
+    except OSError:
+        raise
+    except Exception as e:   # transformers' validation errors are of many types
+        raise ValueError(f"{config_path}: {type(e).__name__}: {e}") from None
     name = class_name
     if name is None:
         names = getattr(config, "architectures", None) or []

@@ -499,8 +499,16 @@ def _generate_model(args: argparse.Namespace) -> int:
     for w in caught:
         print(f"{PROG}: warning: {str(w.message).removeprefix('xavier: ')}", file=sys.stderr)
     with _reading_input():
-        factory = hf_factory(args.hf_config, args.hf_class) if args.hf_config \
+        model = hf_factory(args.hf_config, args.hf_class) if args.hf_config \
             else import_factory(args.torch_model)
+
+    def factory() -> Any:
+        """The model, or a ValueError (bad input: one line, exit 2) for any
+        error of the model's code on this configuration."""
+        try:
+            return model()
+        except Exception as e:
+            raise ValueError(f"building the model failed: {type(e).__name__}: {e}") from e
     import secrets
 
     import torch
