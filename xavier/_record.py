@@ -55,7 +55,7 @@ _FULL = frozenset({"full", "full_like", "new_full"})
 _LIKE = frozenset({"rand_like", "randn_like", "randint_like"}) | _EMPTY | _FULL \
     | set(_CONSTANT)
 # Elementwise in-place operations with scalar arguments whose results do not
-# depend on where a chunk starts (correctly rounded arithmetic, comparisons).
+# depend on where a chunk starts (correctly rounded arithmetic, clamps, signs).
 _ELEMENTWISE = frozenset({"mul_", "div_", "add_", "sub_", "clamp_", "clamp_min_", "clamp_max_",
                           "neg_", "abs_", "sqrt_", "__imul__", "__itruediv__", "__iadd__",
                           "__isub__"})
