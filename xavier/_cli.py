@@ -431,7 +431,6 @@ def _metadata(seed: np.random.SeedSequence, entries: Dict[str, Any], extra: Dict
 
 def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
     """`xavier generate`."""
-    from . import _checks
     from ._files import write_file
     from ._spec import load_spec
 
@@ -442,9 +441,7 @@ def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
             raise ValueError(f"{flag} applies to --hf-config and --torch-model only")
     fmt = _format_of(args)
     if args.spec:
-        given = [f for f, (name, _, _) in _INIT_FLAGS.items() if getattr(args, name) is not None]
-        given += [f for f, dest in _AXIS_FLAGS.items() if getattr(args, dest) is not None]
-        given += ["--init"] * (args.init is not None) + ["--dtype"] * (args.dtype is not None)
+        given = _init_options_given(args) + ["--dtype"] * (args.dtype is not None)
         if given:
             raise ValueError(f"{', '.join(given)}: with --spec, set these in the spec")
         with _reading_input():
@@ -453,11 +450,7 @@ def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
     else:
         tensors, info = _single(args)
         seed, entries, extra = info["seed"], info["entries"], {}
-    with warnings.catch_warnings(record=True) as caught:   # as one line, not Python's two
-        warnings.simplefilter("always")
-        threads = _checks.check_threads(args.threads)
-    for w in caught:
-        print(f"{PROG}: warning: {str(w.message).removeprefix('xavier: ')}", file=sys.stderr)
+    threads = _threads(args)
     total = sum(t.request.nbytes for t in tensors)
     show = not args.quiet and sys.stderr.isatty()
     bar = _Bar(total, show)
@@ -477,13 +470,28 @@ def cmd_generate(args: argparse.Namespace, argv: List[str]) -> int:
     return 0
 
 
-def _generate_model(args: argparse.Namespace) -> int:
-    """`xavier generate --hf-config / --torch-model`: a model's initial checkpoint."""
-    from . import _checks
-
+def _init_options_given(args: argparse.Namespace) -> List[str]:
+    """The flags of --init and its options that were given."""
     given = [f for f, (name, _, _) in _INIT_FLAGS.items() if getattr(args, name) is not None]
     given += [f for f, dest in _AXIS_FLAGS.items() if getattr(args, dest) is not None]
-    given += ["--init"] * (args.init is not None) + ["--format"] * (args.format is not None)
+    return given + ["--init"] * (args.init is not None)
+
+
+def _threads(args: argparse.Namespace) -> int:
+    """--threads checked; its warnings printed as one line, not Python's two."""
+    from . import _checks
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        threads = _checks.check_threads(args.threads)
+    for w in caught:
+        print(f"{PROG}: warning: {str(w.message).removeprefix('xavier: ')}", file=sys.stderr)
+    return threads
+
+
+def _generate_model(args: argparse.Namespace) -> int:
+    """`xavier generate --hf-config / --torch-model`: a model's initial checkpoint."""
+    given = _init_options_given(args) + ["--format"] * (args.format is not None)
     given += ["--name"] * (args.name != "weight")
     given += ["--hf-class"] * (args.hf_class is not None and not args.hf_config)
     if given:
@@ -493,11 +501,7 @@ def _generate_model(args: argparse.Namespace) -> int:
     from ._checkpoint import DEFAULT_MAX_SHARD_SIZE, hf_factory, import_factory, parse_size
 
     limit = parse_size(args.max_shard_size or DEFAULT_MAX_SHARD_SIZE, "--max-shard-size")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        threads = _checks.check_threads(args.threads)
-    for w in caught:
-        print(f"{PROG}: warning: {str(w.message).removeprefix('xavier: ')}", file=sys.stderr)
+    threads = _threads(args)
     with _reading_input():
         model = hf_factory(args.hf_config, args.hf_class) if args.hf_config \
             else import_factory(args.torch_model)
