@@ -269,7 +269,7 @@ class RandomUniform(_XavierInitializer, _KERAS_RandomUniform):  # type: ignore[m
     _NUMPY: Any = _np_inits.RandomUniform
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: Seed = None) -> None:
-        checked = _np_inits.RandomUniform(minval, maxval, seed=0)
+        checked = self._NUMPY(minval, maxval, seed=0)
         self.minval, self.maxval = checked.minval, checked.maxval
         self._set_seed(seed)
 
