@@ -165,8 +165,10 @@ def test_every_install_hint_names_the_distribution():
     """`pip install 'xavier[...]'` would install PyPI's unrelated "xavier":
     every hint the package raises or prints names xavier-init."""
     root = os.path.dirname(xavier.__file__)
-    text = "".join(s for name in sorted(os.listdir(root)) if name.endswith(".py")
-                   for s in _strings(os.path.join(root, name)))
+    sources = sorted(os.path.join(top, name) for top, _, names in os.walk(root)
+                     for name in names if name.endswith(".py"))
+    assert os.path.join(root, "torch", "__init__.py") in sources
+    text = "".join(s for path in sources for s in _strings(path))
     assert not re.search(r"\bxavier\[", text)
     extras = set(re.findall(r"pip install 'xavier-init\[(\w+)\]'", text))
     assert {"torch", "dask", "bfloat16", "plot", "cli"} <= extras, extras

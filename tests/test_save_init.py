@@ -16,8 +16,8 @@ torch = pytest.importorskip("torch")
 safetensors_torch = pytest.importorskip("safetensors.torch")
 from safetensors import safe_open  # noqa: E402
 
-import xavier._checkpoint as ck  # noqa: E402
-import xavier._record as rec  # noqa: E402
+import xavier.torch._checkpoint as ck  # noqa: E402
+import xavier.torch._record as rec  # noqa: E402
 import xavier.torch as xt  # noqa: E402
 from torch import nn  # noqa: E402
 

@@ -448,7 +448,7 @@ def test_edges_follow_torch(name, values, dtype):
 
 
 def test_other_devices_and_dtypes_go_to_torch():
-    xt._warned_devices.discard("meta")
+    xt._fill._warned_devices.discard("meta")
     m = torch.empty(4, 4, device="meta")
     with pytest.warns(UserWarning, match="'meta'"):
         assert xt.xavier_uniform_(m) is m
@@ -465,15 +465,15 @@ def test_other_devices_and_dtypes_go_to_torch():
 
 # ---- fast_init ---------------------------------------------------------------------------
 
-NAMES = xt._NAMES
+NAMES = xt._originals._NAMES
 
 
 def _all_torch():
     """torch's functions and Tensor methods are torch's own, code included."""
-    return all(getattr(torch.nn.init, n) is xt._FUNCTIONS[n]
-               and xt._FUNCTIONS[n].__code__ is xt._TORCH[n].__code__ for n in NAMES) and \
-        xt._HOOK not in vars(torch.nn.init) and \
-        all(getattr(torch.Tensor, n) is xt._TENSOR_TORCH[n] for n in ("normal_", "uniform_"))
+    return all(getattr(torch.nn.init, n) is xt._originals._FUNCTIONS[n]
+               and xt._originals._FUNCTIONS[n].__code__ is xt._originals._TORCH[n].__code__ for n in NAMES) and \
+        xt._fast_init._HOOK not in vars(torch.nn.init) and \
+        all(getattr(torch.Tensor, n) is xt._fast_init._TENSOR_TORCH[n] for n in ("normal_", "uniform_"))
 
 
 # References to torch's functions held outside torch.nn.init before any block:
@@ -507,7 +507,7 @@ def test_fast_init_reaches_xavier_through_every_reference(name):
     if name == "xavier_uniform_":
         refs["imported"] = torch.nn.modules.activation.xavier_uniform_
     ours = _values(getattr(xt, name), name)
-    theirs = _values(xt._TORCH[name], name)
+    theirs = _values(xt._originals._TORCH[name], name)
     assert not torch.equal(ours, theirs)
     assert _all_torch()
     with xt.fast_init():
@@ -548,7 +548,7 @@ def test_fast_init_restores_when_the_constructor_raises():
         with xt.fast_init():
             Broken()
     assert _all_torch()
-    assert xt._local.depth == 0 and xt._patch_users == 0
+    assert xt._state._local.depth == 0 and xt._fast_init._patch_users == 0
 
 
 def _built_three_ways(make, seed):
@@ -633,7 +633,7 @@ def test_fast_init_is_per_thread():
 
     want = fill()
     got, mine = _during_fast_init(fill)
-    assert got["fn"] is xt._TRAMPOLINES["normal_"]   # the swap is process-wide ...
+    assert got["fn"] is xt._fast_init._TRAMPOLINES["normal_"]   # the swap is process-wide ...
     assert torch.equal(got["t"], want)            # ... but acts in fast_init's thread only
     assert not torch.equal(mine, want)
     assert _all_torch()
@@ -655,7 +655,7 @@ def test_fast_init_in_many_threads_at_once():
     for i in range(3):
         want = xt.xavier_uniform_(torch.empty(300, 400), generator=torch.Generator().manual_seed(i))
         assert torch.equal(results[i], want)
-    assert _all_torch() and xt._patch_users == 0
+    assert _all_torch() and xt._fast_init._patch_users == 0
 
 
 class HFStyle(nn.Module):
@@ -672,7 +672,7 @@ class HFStyle(nn.Module):
 
 def test_fast_init_covers_tensor_methods():
     with xt.fast_init():
-        assert torch.Tensor.normal_ is xt._TENSOR_DISPATCH["normal_"]
+        assert torch.Tensor.normal_ is xt._fast_init._TENSOR_DISPATCH["normal_"]
     assert _all_torch() and "normal_" not in torch.Tensor.__dict__  # inherited again
     a, b, c = _built_three_ways(HFStyle, 3)
     _assert_xavier_models(a, b, c)

@@ -24,7 +24,7 @@ from torch.utils._python_dispatch import TorchDispatchMode  # noqa: E402
 
 import xavier.torch as xt  # noqa: E402
 
-NAMES = xt._NAMES
+NAMES = xt._originals._NAMES
 SEED = 7
 
 # Small enough to build in a few hundredths of a second, large enough that the
@@ -100,9 +100,9 @@ def is_random(p):
 
 def all_torch():
     """torch's functions and Tensor methods are torch's own, code included."""
-    return all(getattr(torch.nn.init, n) is xt._FUNCTIONS[n]
-               and xt._FUNCTIONS[n].__code__ is xt._TORCH[n].__code__ for n in NAMES) and \
-        all(getattr(torch.Tensor, n) is xt._TENSOR_TORCH[n] for n in ("normal_", "uniform_"))
+    return all(getattr(torch.nn.init, n) is xt._originals._FUNCTIONS[n]
+               and xt._originals._FUNCTIONS[n].__code__ is xt._originals._TORCH[n].__code__ for n in NAMES) and \
+        all(getattr(torch.Tensor, n) is xt._fast_init._TENSOR_TORCH[n] for n in ("normal_", "uniform_"))
 
 
 # Arguments as Hugging Face's models pass them, per function.
@@ -250,14 +250,14 @@ def test_torch_is_restored_after_the_block(key):
     table = HF_TABLE or {}   # (late 4.x and 5.x only)
     build(key, "fast_init()")
     assert all_torch()
-    assert xt._local.depth == 0 and xt._patch_users == 0
+    assert xt._state._local.depth == 0 and xt._fast_init._patch_users == 0
     for n in NAMES:
         assert getattr(torch.nn.init, n) is refs[n] is HELD[n], n
-        assert HELD[n].__code__ is xt._TORCH[n].__code__, n
+        assert HELD[n].__code__ is xt._originals._TORCH[n].__code__, n
         for fn in (HELD[n], getattr(torch.nn.init, n), table.get(n, HELD[n])):
             assert torch.equal(_seeded(lambda t: fn(t, **CALLS[n])), TORCH_VALUES[n]), n
     for n in METHODS:
-        assert getattr(torch.Tensor, n) is methods[n] is HELD_METHODS[n] is xt._TENSOR_TORCH[n]
+        assert getattr(torch.Tensor, n) is methods[n] is HELD_METHODS[n] is xt._fast_init._TENSOR_TORCH[n]
         got = _seeded(lambda t: getattr(t, n)(*METHODS[n]))
         assert torch.equal(got, TORCH_METHOD_VALUES[n]), n
     assert_identical(build(key, "torch"), before)
@@ -286,9 +286,9 @@ def test_hf_init_table_reaches_xavier(name, kwargs):
     taken when transformers was imported), and transformers.initialization's
     guarded wrappers that call it, give xavier.torch.<name>'s values."""
     table = hf_table()
-    assert table[name] is xt._FUNCTIONS[name]   # torch's function object itself
+    assert table[name] is xt._originals._FUNCTIONS[name]   # torch's function object itself
     want = _seeded(lambda t: getattr(xt, name)(t, **kwargs))
-    assert not torch.equal(want, _seeded(lambda t: xt._TORCH[name](t, **kwargs)))
+    assert not torch.equal(want, _seeded(lambda t: xt._originals._TORCH[name](t, **kwargs)))
     calls = {"TORCH_INIT_FUNCTIONS": table[name]}
     if hasattr(HF_WRAPPERS, name):
         calls["transformers.initialization"] = getattr(HF_WRAPPERS, name)

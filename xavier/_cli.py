@@ -498,7 +498,7 @@ def _generate_model(args: argparse.Namespace) -> int:
         what = "--hf-config" if args.hf_config else "--torch-model"
         raise ValueError(f"{', '.join(given)}: not used with {what} (the model's own code "
                          "initializes it)")
-    from ._checkpoint import DEFAULT_MAX_SHARD_SIZE, hf_factory, import_factory, parse_size
+    from .torch._checkpoint import DEFAULT_MAX_SHARD_SIZE, hf_factory, import_factory, parse_size
 
     limit = parse_size(args.max_shard_size or DEFAULT_MAX_SHARD_SIZE, "--max-shard-size")
     threads = _threads(args)
@@ -517,7 +517,7 @@ def _generate_model(args: argparse.Namespace) -> int:
 
     import torch
 
-    from ._checkpoint import save_init
+    from .torch._checkpoint import write_checkpoint as save_init
 
     seed = args.seed if args.seed is not None else secrets.randbits(63)
     dtype = getattr(torch, args.dtype) if args.dtype else None

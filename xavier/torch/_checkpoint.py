@@ -22,15 +22,16 @@ from typing import Any, Callable, Dict, List, Optional, Tuple, Union, cast
 
 import numpy as np
 
-from . import torch as xt   # first: without torch, its ImportError names the extra
-import torch  # noqa: E402, I001
+import torch
 
-from . import _checks, _core
-from ._files import (Progress, StagedFile, Streamer, _rename_dir, check_existing,
+from .. import _checks, _core
+from .._files import (Progress, StagedFile, Streamer, _rename_dir, check_existing,
                      check_free_space, check_header_size, check_parent, partial_name,
                      safetensors_prefix, sync_dir, write_bytes)
+from .._version import __version__
+from ._fast_init import fast_init
 from ._record import Record, Recorder, storage_view
-from ._version import __version__
+from ._state import _local
 
 # torch dtypes (those this torch has) and their names in safetensors headers
 SAFETENSORS_DTYPES = {
@@ -172,14 +173,14 @@ def record_build(factory: Callable[[], Any], seed: int, threads: int,
     recorder = Recorder(threads, spill_dir)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        with xt.fast_init():
-            saved = xt._local.recorder
-            xt._local.recorder = recorder
+        with fast_init():
+            saved = _local.recorder
+            _local.recorder = recorder
             try:
                 with recorder:
                     model = factory()
             finally:
-                xt._local.recorder = saved
+                _local.recorder = saved
     if not isinstance(model, torch.nn.Module):
         raise TypeError(f"model must build a torch.nn.Module, got {type(model).__name__}")
     return model, recorder
@@ -222,15 +223,16 @@ class Checkpoint:
     record_seconds: float = 0.0
 
 
-def save_init(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, seed: int,
-              dtype: Optional[torch.dtype] = None,
-              max_shard_size: Union[int, str] = DEFAULT_MAX_SHARD_SIZE,
-              threads: Optional[int] = None, force: bool = False,
-              progress: Optional[Progress] = None, chunk_bytes: int = 64 * 2**20,
-              metadata: Optional[Dict[str, str]] = None,
-              on_plan: Optional[Callable[[int], None]] = None) -> Checkpoint:
-    """See :func:`xavier.torch.save_init`; `on_plan` is called with the
-    bytes of tensor data once they are known (before writing)."""
+def write_checkpoint(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, seed: int,
+                     dtype: Optional[torch.dtype] = None,
+                     max_shard_size: Union[int, str] = DEFAULT_MAX_SHARD_SIZE,
+                     threads: Optional[int] = None, force: bool = False,
+                     progress: Optional[Progress] = None, chunk_bytes: int = 64 * 2**20,
+                     metadata: Optional[Dict[str, str]] = None,
+                     on_plan: Optional[Callable[[int], None]] = None) -> Checkpoint:
+    """:func:`save_init`, with the file metadata `metadata` and `on_plan`,
+    called with the bytes of tensor data once they are known (before
+    writing)."""
     if isinstance(model, torch.nn.Module) or not callable(model):
         raise TypeError("model must be a function that builds the model (for example "
                         "lambda: LlamaForCausalLM(config)), so that its initialization can "
@@ -314,6 +316,76 @@ def save_init(model: Callable[[], Any], path: Union[str, os.PathLike[str]], *, s
                       total_size=total, seed=seed,
                       fallbacks={s.name: s.fallback for s in sources if s.fallback},
                       seconds=time.perf_counter() - t0, record_seconds=recorded)
+
+
+def save_init(model: Callable[[], torch.nn.Module], path: Union[str, os.PathLike[str]], *,
+              seed: int, dtype: Optional[torch.dtype] = None,
+              max_shard_size: Union[int, str] = "50GB", threads: Optional[int] = None,
+              force: bool = False, progress: Optional[Callable[[int], None]] = None,
+              chunk_bytes: int = 64 * 2**20) -> Checkpoint:
+    """Write the initial checkpoint of the model that `model()` builds,
+    without building it in memory.
+
+    The model is built on the ``meta`` device (no memory) inside a recorder
+    and :func:`fast_init`; what its own initialization code does to each
+    parameter and persistent buffer is recorded, then streamed to disk in
+    chunks, in parallel: the values are, bit for bit, those of
+    ``torch.manual_seed(seed)`` followed by ``with fast_init(): model()`` on
+    the CPU.  What the recorder cannot stream (``orthogonal_``, a
+    ``copy_`` from another tensor, buffers computed by arbitrary code) is
+    computed by torch on the CPU, one tensor at a time, kept in a temporary
+    file, and listed in the result's ``fallbacks``.
+
+    The directory `path` gets Hugging Face's layout: ``model.safetensors``,
+    or shards ``model-0000k-of-0000n.safetensors`` with
+    ``model.safetensors.index.json``; for a ``transformers`` model also its
+    ``config.json`` (and ``generation_config.json``), tied weights stored
+    once, as ``save_pretrained`` writes them, so ``from_pretrained(path)``
+    loads it.  For other modules, every state-dict entry is stored (tied
+    ones twice), so ``load_state_dict(..., strict=True)`` takes the loaded
+    tensors.  The directory appears complete or not at all.
+
+    Parameters
+    ----------
+    model : callable
+        Builds the model, e.g. ``lambda: LlamaForCausalLM(config)``.
+    path : str or path
+        The output directory (must not exist, unless `force`).
+    seed : int
+        ``torch.manual_seed``'s seed for the build; torch's generator is
+        left as it was.
+    dtype : torch.dtype, optional
+        Store floating tensors in this dtype (cast, as ``model.to(dtype)``).
+    max_shard_size : int or str
+        Shard size limit, e.g. ``"5GB"`` (default ``"50GB"``, as
+        transformers 5).
+    threads : int, optional
+        Sampler threads.
+    force : bool
+        Replace an existing directory (atomically).
+    progress : callable, optional
+        Called with the number of bytes written, as they are.
+    chunk_bytes : int
+        Generation chunk; peak memory holds about two.
+
+    Returns
+    -------
+    Checkpoint
+        ``path``, ``files``, ``tensors``, ``total_size`` (bytes of tensor
+        data), ``seed``, ``fallbacks`` (tensor name: why torch computed it)
+        ``seconds`` (of which ``record_seconds`` building the model).
+
+    Examples
+    --------
+    >>> import tempfile, os, torch, xavier.torch
+    >>> out = os.path.join(tempfile.mkdtemp(), "mlp")
+    >>> ckpt = xavier.torch.save_init(lambda: torch.nn.Sequential(
+    ...     torch.nn.Linear(512, 512), torch.nn.ReLU(), torch.nn.Linear(512, 10)), out, seed=0)
+    >>> ckpt.files, ckpt.tensors
+    (['model.safetensors'], 4)
+    """
+    return write_checkpoint(model, path, seed=seed, dtype=dtype, max_shard_size=max_shard_size,
+                threads=threads, force=force, progress=progress, chunk_bytes=chunk_bytes)
 
 
 def _check_seed(seed: object) -> int:

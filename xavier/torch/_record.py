@@ -37,7 +37,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils import _pytree as pytree
 from torch.utils._device import _device_constructors
 
-from . import _core
+from .. import _core
 
 # Factories that make their tensors on the meta device here (unless given a
 # device): all of torch's but those that copy Python data or make sparse,
