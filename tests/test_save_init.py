@@ -703,3 +703,72 @@ def test_two_runs_into_one_output_never_mix(zoo_dir):
     got = load_dir(zoo_dir / "out")
     assert got.keys() == ref.keys() and all(torch.equal(got[k], ref[k]) for k in ref)
     assert [n for n in os.listdir(zoo_dir) if n.startswith(".")] == []
+
+
+# ---- meta tensors of the build's own, and xavier.torch's seed buffer ----------------------
+
+def _deferred():
+    with torch.device("meta"):
+        m = nn.Sequential(nn.Linear(8, 8), nn.Linear(8, 4))
+    m = m.to_empty(device="cpu")
+    for layer in m:
+        layer.reset_parameters()
+    return m
+
+
+def _meta_first():
+    nn.Linear(4, 4, device="meta")
+    torch.randn(3, device="meta")
+    return nn.Sequential(nn.Linear(6, 5), nn.Linear(5, 3))
+
+
+@pytest.mark.parametrize("factory", [_deferred, _meta_first])
+def test_meta_tensors_the_build_makes_draw_nothing_as_on_the_cpu(tmp_path, factory):
+    """A tensor the build itself puts on the meta device is torch's meta
+    tensor (no values, no draws), not one standing for a CPU tensor: the
+    deferred-init pattern (meta, to_empty, reset_parameters) saves the CPU
+    build's values."""
+    out = str(tmp_path / "m")
+    xt.save_init(factory, out, seed=5)
+    ref = reference(factory, 5)
+    got = load_dir(out)
+    assert got.keys() == ref.state_dict().keys()
+    for name, t in ref.state_dict().items():
+        assert torch.equal(got[name], t), name
+
+
+def test_the_seed_buffer_survives_inference_mode_and_fake_tensors():
+    """The per-thread buffer of drawn seeds is a plain CPU tensor whatever
+    the first call runs under; FakeTensors go to torch's function."""
+    import threading
+
+    from torch._subclasses.fake_tensor import FakeTensorMode
+    errors = []
+
+    def run(first):
+        try:
+            first()
+            w = torch.empty(5)
+            torch.manual_seed(1)
+            xt.uniform_(w)
+            torch.manual_seed(1)
+            assert torch.equal(xt.uniform_(torch.empty(5)), w)
+            with xt.fast_init():
+                nn.Linear(3, 3)
+        except BaseException as e:   # reported in the main thread
+            errors.append(e)
+
+    def inference():
+        with torch.inference_mode():
+            xt.uniform_(torch.empty(3))
+
+    def fake():
+        with FakeTensorMode():
+            t = torch.empty(3)
+            assert xt.uniform_(t) is t and xt.normal_(t) is t
+
+    for first in (inference, fake):
+        th = threading.Thread(target=run, args=(first,))
+        th.start()
+        th.join()
+    assert not errors, errors

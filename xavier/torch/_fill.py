@@ -34,17 +34,36 @@ def _draw_seed(generator: Optional[torch.Generator]) -> int:
     thread's (a new tensor per call would cost as much as a small fill)."""
     g = torch.default_generator if generator is None else generator
     try:
-        words = _seed_words.tensor
+        words, array = _seed_words.buffer
     except AttributeError:
-        # (on the CPU whatever device a surrounding torch.device block sets)
-        words = _seed_words.tensor = torch.empty(2, dtype=torch.int64, device="cpu")
-        _seed_words.array = words.numpy()
-    words.random_(generator=g)
-    drawn: List[int] = _seed_words.array.tolist()
+        words, array = _seed_words.buffer = _seed_buffer()
+    if _dispatch_modes():   # (FakeTensorMode, a recorder's guard)
+        with torch._C._DisableTorchDispatch():
+            words.random_(generator=g)
+    else:
+        words.random_(generator=g)
+    drawn: List[int] = array.tolist()
     return (drawn[0] << 63) | drawn[1]
 
 
 _seed_words = threading.local()
+
+
+def _dispatch_modes() -> bool:
+    """Whether a torch dispatch mode is active in this thread (FakeTensorMode
+    is kept apart from the others' stack)."""
+    return bool(torch._C._len_torch_dispatch_stack()) or \
+        torch._C._get_dispatch_mode(torch._C._TorchDispatchModeKey.FAKE) is not None
+
+
+def _seed_buffer() -> Tuple[torch.Tensor, np.ndarray]:
+    """A plain CPU int64 tensor of 2 and its NumPy view, made whatever the
+    caller is inside (a torch.device block, inference_mode, FakeTensorMode
+    or another mode): the thread's buffer serves every later call."""
+    with torch._C.DisableTorchFunction(), torch._C._DisableTorchDispatch(), \
+            torch.inference_mode(False):
+        words = torch.empty(2, dtype=torch.int64, device="cpu")
+        return words, words.numpy()
 
 # torch.autograd.graph.increment_version's own call, without its wrapper's
 # isinstance test (a tenth of a small fill); the public function where absent.
@@ -58,15 +77,23 @@ _has_torch_function = torch.overrides.has_torch_function_variadic
 _PLAIN = (torch.Tensor, torch.nn.Parameter)
 
 
+def _dispatches(tensor: torch.Tensor) -> bool:
+    """Whether `tensor`'s type overrides torch's dispatch (FakeTensor, DTensor,
+    functional and other wrapper subclasses hold no memory of their own)."""
+    return type(tensor).__torch_dispatch__ is not torch.Tensor.__torch_dispatch__
+
+
 def _ours(tensor: object, name: str) -> bool:
     """True if this module fills `tensor`; False sends it to torch's function."""
     if not isinstance(tensor, torch.Tensor):
         raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
-    if tensor.is_meta and _local.recorder is not None and _local.depth > 0:
-        # a build recorded by save_init: meta tensors stand for CPU ones
+    if _local.recorder is not None and _local.depth > 0 and _local.recorder.stands_for(tensor):
+        # a build recorded by save_init: the recorder's meta tensors stand for
+        # CPU ones (meta tensors the build made itself are torch's, as on the CPU)
         return type(tensor) in _PLAIN and tensor.dtype in _TYPES and not tensor.is_neg()
-    if (type(tensor) not in _PLAIN and _has_torch_function(tensor)) \
-            or tensor.layout is not torch.strided:
+    if type(tensor) not in _PLAIN and (_has_torch_function(tensor) or _dispatches(tensor)):
+        return False
+    if tensor.layout is not torch.strided:
         return False
     if not tensor.is_cpu:
         with _warn_lock:
@@ -120,7 +147,7 @@ def _write(tensor: torch.Tensor, kind: int, params: Tuple[float, ...], key: np.n
     costs more than filling a bias-sized tensor), others through a view."""
     if tensor.is_meta:
         recorder = _local.recorder
-        assert recorder is not None   # (_ours takes meta tensors only then)
+        assert recorder is not None   # (_ours takes meta tensors only from it)
         recorder.fill(tensor, kind, params, key,
                       lambda cpu: _write(cpu, kind, params, key, nthreads))
         return

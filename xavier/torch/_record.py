@@ -268,6 +268,14 @@ class Recorder(TorchFunctionMode):
         with torch._C.DisableTorchFunction():
             return self.records.get(_storage_key(t))
 
+    def stands_for(self, t: torch.Tensor) -> bool:
+        """Whether `t` is one of the recorder's meta tensors (standing for a
+        CPU tensor of the build).  A meta tensor that the build itself put on
+        the meta device (``device="meta"``, a ``torch.device("meta")`` block)
+        is not: it holds no values and draws nothing, as in the CPU build."""
+        with torch._C.DisableTorchFunction():
+            return t.is_meta and _storage_key(t) in self.records
+
     def fill(self, t: torch.Tensor, kind: int, params: Tuple[float, ...], key: np.ndarray,
              write: Callable[[torch.Tensor], None]) -> None:
         """xavier's sampler on the meta tensor `t`: a recorded stream where
@@ -299,13 +307,19 @@ class Recorder(TorchFunctionMode):
                            args: Tuple[Any, ...] = (), kwargs: Optional[Dict[str, Any]] = None
                            ) -> Any:
         kwargs = kwargs or {}
-        if func in _META_FACTORIES and kwargs.get("device") is None:
+        leaves = [x for x in _leaves((args, kwargs)) if _is_meta(x)]
+        metas = [x for x in leaves if _storage_key(x) in self.records]
+        # the build's own meta tensors (device="meta", a torch.device("meta")
+        # block) are torch's, as on the CPU: a factory like one of them stays
+        # on the meta device and is not recorded
+        redirected = func in _META_FACTORIES and kwargs.get("device") is None \
+            and len(metas) == len(leaves)
+        if redirected:
             kwargs = dict(kwargs, device="meta")
         name = _func_name(func)
-        metas = [x for x in _leaves((args, kwargs)) if _is_meta(x)]
         if name in _LIKE or not metas:
             out = func(*args, **kwargs)
-            if any(_is_meta(o) for o in _leaves(out)):
+            if (redirected or metas) and any(_is_meta(o) for o in _leaves(out)):
                 self._created(func, name, args, kwargs, out)
             return out
         first = _arg(args, kwargs, 0, "tensor")
