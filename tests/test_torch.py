@@ -470,10 +470,12 @@ NAMES = xt._originals._NAMES
 
 def _all_torch():
     """torch's functions and Tensor methods are torch's own, code included."""
-    return all(getattr(torch.nn.init, n) is xt._originals._FUNCTIONS[n]
-               and xt._originals._FUNCTIONS[n].__code__ is xt._originals._TORCH[n].__code__ for n in NAMES) and \
+    orig = xt._originals
+    return all(getattr(torch.nn.init, n) is orig._FUNCTIONS[n]
+               and orig._FUNCTIONS[n].__code__ is orig._TORCH[n].__code__ for n in NAMES) and \
         xt._fast_init._HOOK not in vars(torch.nn.init) and \
-        all(getattr(torch.Tensor, n) is xt._fast_init._TENSOR_TORCH[n] for n in ("normal_", "uniform_"))
+        all(getattr(torch.Tensor, n) is xt._fast_init._TENSOR_TORCH[n]
+            for n in ("normal_", "uniform_"))
 
 
 # References to torch's functions held outside torch.nn.init before any block:

@@ -100,9 +100,11 @@ def is_random(p):
 
 def all_torch():
     """torch's functions and Tensor methods are torch's own, code included."""
-    return all(getattr(torch.nn.init, n) is xt._originals._FUNCTIONS[n]
-               and xt._originals._FUNCTIONS[n].__code__ is xt._originals._TORCH[n].__code__ for n in NAMES) and \
-        all(getattr(torch.Tensor, n) is xt._fast_init._TENSOR_TORCH[n] for n in ("normal_", "uniform_"))
+    orig = xt._originals
+    return all(getattr(torch.nn.init, n) is orig._FUNCTIONS[n]
+               and orig._FUNCTIONS[n].__code__ is orig._TORCH[n].__code__ for n in NAMES) and \
+        all(getattr(torch.Tensor, n) is xt._fast_init._TENSOR_TORCH[n]
+            for n in ("normal_", "uniform_"))
 
 
 # Arguments as Hugging Face's models pass them, per function.
@@ -257,7 +259,8 @@ def test_torch_is_restored_after_the_block(key):
         for fn in (HELD[n], getattr(torch.nn.init, n), table.get(n, HELD[n])):
             assert torch.equal(_seeded(lambda t: fn(t, **CALLS[n])), TORCH_VALUES[n]), n
     for n in METHODS:
-        assert getattr(torch.Tensor, n) is methods[n] is HELD_METHODS[n] is xt._fast_init._TENSOR_TORCH[n]
+        assert getattr(torch.Tensor, n) is methods[n] is HELD_METHODS[n] \
+            is xt._fast_init._TENSOR_TORCH[n]
         got = _seeded(lambda t: getattr(t, n)(*METHODS[n]))
         assert torch.equal(got, TORCH_METHOD_VALUES[n]), n
     assert_identical(build(key, "torch"), before)
