@@ -772,3 +772,34 @@ def test_the_seed_buffer_survives_inference_mode_and_fake_tensors():
         th.start()
         th.join()
     assert not errors, errors
+
+
+def test_builds_in_threads_at_once_equal_a_serial_one(tmp_path):
+    """save_init in several threads at once, with the same seed: every file
+    equals a serial run's (the builds share torch's default generator, so
+    they run one at a time; the writes overlap)."""
+    import threading
+
+    def mlp():
+        return nn.Sequential(*[nn.Linear(16, 16) for _ in range(30)])
+
+    xt.save_init(mlp, str(tmp_path / "serial"), seed=3)
+    want = load_dir(str(tmp_path / "serial"))
+    errors = []
+
+    def run(i):
+        try:
+            xt.save_init(mlp, str(tmp_path / f"t{i}"), seed=3)
+        except BaseException as e:
+            errors.append(e)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors, errors
+    for i in range(4):
+        got = load_dir(str(tmp_path / f"t{i}"))
+        assert got.keys() == want.keys()
+        assert all(torch.equal(got[k], want[k]) for k in want), i

@@ -16,6 +16,7 @@ import math
 import os
 import re
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple, Union, cast
@@ -165,13 +166,20 @@ def shard_header(sources: List[Source], metadata: Dict[str, str]) -> bytes:
 
 # ---- building -----------------------------------------------------------------------------
 
+_BUILD_LOCK = threading.Lock()
+
+
 def record_build(factory: Callable[[], Any], seed: int, threads: int,
                  spill_dir: Optional[str]) -> Tuple[torch.nn.Module, Recorder]:
     """The model that `factory` builds, on the meta device, with the record
     of its initialization: as ``torch.manual_seed(seed)`` and the build under
-    ``fast_init`` on the CPU.  torch's generator is left as it was."""
+    ``fast_init`` on the CPU.  torch's generator is left as it was.
+
+    Builds run one at a time (`_BUILD_LOCK`): each seeds and draws from
+    torch's one default generator, so two at once in threads would take each
+    other's draws.  Writing the files runs in parallel."""
     recorder = Recorder(threads, spill_dir)
-    with torch.random.fork_rng(devices=[]):
+    with _BUILD_LOCK, torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         with fast_init():
             saved = _local.recorder
