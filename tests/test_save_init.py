@@ -803,3 +803,32 @@ def test_builds_in_threads_at_once_equal_a_serial_one(tmp_path):
         got = load_dir(str(tmp_path / f"t{i}"))
         assert got.keys() == want.keys()
         assert all(torch.equal(got[k], want[k]) for k in want), i
+
+
+class _Extra(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 2)
+
+    def get_extra_state(self):
+        return {"step": 1}
+
+    def set_extra_state(self, state):
+        pass
+
+
+class _Reserved(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("__metadata__", torch.zeros(2))
+
+
+@pytest.mark.parametrize("factory, words", [(_Extra, "not a tensor"),
+                                            (_Reserved, "'__metadata__'")])
+def test_state_dicts_safetensors_cannot_hold_are_refused_and_leave_nothing(tmp_path, factory,
+                                                                          words):
+    """A buffer named __metadata__ would overwrite the header's metadata; a
+    module's extra state is no tensor: both are refused before any file."""
+    with pytest.raises(ValueError, match=words):
+        xt.save_init(factory, str(tmp_path / "m"), seed=0)
+    assert os.listdir(tmp_path) == []

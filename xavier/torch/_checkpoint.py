@@ -266,8 +266,14 @@ def write_checkpoint(model: Callable[[], Any], path: Union[str, os.PathLike[str]
     state = _state_dict(built, hf)
     sources = []
     for name, t in state.items():
+        if name == "__metadata__":   # safetensors' one reserved key
+            raise ValueError("the model has a tensor named '__metadata__', the key safetensors "
+                             "reserves for its metadata: rename it")
         if not isinstance(t, torch.Tensor):
-            continue
+            # get_extra_state's values: safetensors stores tensors only, and
+            # dropping them would make load_state_dict(strict=True) fail
+            raise ValueError(f"state-dict entry {name} is a {type(t).__name__}, not a tensor "
+                             "(a module's get_extra_state): safetensors stores tensors only")
         out_dtype = dtype if dtype is not None and t.is_floating_point() else t.dtype
         if out_dtype not in SAFETENSORS_DTYPES:
             raise ValueError(f"tensor {name} has dtype {out_dtype}, which safetensors does not "
