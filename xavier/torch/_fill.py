@@ -37,7 +37,7 @@ def _draw_seed(generator: Optional[torch.Generator]) -> int:
         words, array = _seed_words.buffer
     except AttributeError:
         words, array = _seed_words.buffer = _seed_buffer()
-    if _dispatch_modes():   # (FakeTensorMode, a recorder's guard)
+    if _fake_mode():   # (which refuses a real tensor; other modes see the draw)
         with torch._C._DisableTorchDispatch():
             words.random_(generator=g)
     else:
@@ -49,11 +49,9 @@ def _draw_seed(generator: Optional[torch.Generator]) -> int:
 _seed_words = threading.local()
 
 
-def _dispatch_modes() -> bool:
-    """Whether a torch dispatch mode is active in this thread (FakeTensorMode
-    is kept apart from the others' stack)."""
-    return bool(torch._C._len_torch_dispatch_stack()) or \
-        torch._C._get_dispatch_mode(torch._C._TorchDispatchModeKey.FAKE) is not None
+def _fake_mode() -> bool:
+    """Whether a FakeTensorMode is active in this thread."""
+    return torch._C._get_dispatch_mode(torch._C._TorchDispatchModeKey.FAKE) is not None
 
 
 def _seed_buffer() -> Tuple[torch.Tensor, np.ndarray]:
